@@ -1,0 +1,3 @@
+from retrogait.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,18 @@
+"""Firmware profiles: declarative TOML files in ``firmware_profiles/`` describing a sensor family."""
+
+from retrogait.profiles.loader import (
+    default_profile_dir,
+    find_profile,
+    load_profile,
+    load_profiles,
+)
+from retrogait.profiles.schema import Command, FirmwareProfile
+
+__all__ = [
+    "Command",
+    "FirmwareProfile",
+    "default_profile_dir",
+    "find_profile",
+    "load_profile",
+    "load_profiles",
+]
