@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from retrogait.mounting import Mounting
 
 FORMAT_NAME = "retrogait-recording"
+IMPORTED_PROFILE = "imported"
+"""Profile name of sensors whose samples were decoded elsewhere (``samples`` records)."""
 FORMAT_VERSION = 1
 
 Placement = Literal[
@@ -31,7 +33,10 @@ class SensorInfo(_Record):
     """One sensor of the session."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short id, unique in the recording")
-    profile: str = Field(description="firmware profile name (file stem in firmware_profiles/)")
+    profile: str = Field(
+        description="firmware profile name (file stem in firmware_profiles/), or 'imported' "
+        "for samples decoded elsewhere"
+    )
     placement: Placement
     mounting: Mounting = Field(description="sensor axes pointing toward the toes and up")
     address: str | None = Field(default=None, description="BLE address or platform id if known")

@@ -28,7 +28,13 @@ from retrogait.recording.format import (
     MarkerRecord,
     SamplesRecord,
 )
-from retrogait.sources.base import ConnectionChange, DecodedSamples, Marker, Notification, SourceItem
+from retrogait.sources.base import (
+    ConnectionChange,
+    DecodedSamples,
+    Marker,
+    Notification,
+    SourceItem,
+)
 
 _CHUNK = 1 << 16
 

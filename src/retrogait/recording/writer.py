@@ -21,10 +21,15 @@ from retrogait.recording.format import (
     EndRecord,
     Header,
     MarkerRecord,
-    NotificationRecord,
     SamplesRecord,
 )
-from retrogait.sources.base import ConnectionChange, DecodedSamples, Marker, Notification, SourceItem
+from retrogait.sources.base import (
+    ConnectionChange,
+    DecodedSamples,
+    Marker,
+    Notification,
+    SourceItem,
+)
 
 
 def _dumps(obj: dict[str, object]) -> str:

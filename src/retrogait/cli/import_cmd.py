@@ -1,0 +1,82 @@
+"""``retrogait import-csv``: CSV files of decoded samples -> one recording."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from retrogait.errors import ConfigError
+from retrogait.mounting import Mounting
+from retrogait.recording.csv_import import CsvSensor, import_csv, read_sidecar
+from retrogait.truth import truth_path_for
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "import-csv",
+        help="turn CSV files of decoded samples (one per sensor) into a recording",
+        description=(
+            "Columns t (s), acc_x,acc_y,acc_z (m/s²), gyr_x,gyr_y,gyr_z (deg/s). Give each "
+            "file's placement and mounting with the options (one value per file, in order), or "
+            "put a NAME.json sidecar beside NAME.csv with placement, toe_axis and up_axis."
+        ),
+    )
+    p.add_argument("csv", nargs="+", type=Path, help="CSV file(s), one per sensor")
+    p.add_argument("-o", "--output", type=Path, required=True, help="recording to write (.jsonl[.gz])")
+    p.add_argument("--id", nargs="+", dest="ids", help="sensor ids (default: left/right/sN)")
+    p.add_argument("--placement", nargs="+", help="left_foot, right_foot, lower_back, ...")
+    p.add_argument("--toe-axis", nargs="+", help="sensor axis toward the toes, e.g. +y or -x")
+    p.add_argument("--up-axis", nargs="+", help="sensor axis pointing up with the foot flat")
+    p.add_argument("--athlete", help="athlete name or id for the header")
+    p.add_argument(
+        "--truth", action=argparse.BooleanOptionalAction, default=True,
+        help="also write NAME.truth.json from the sidecars' reference events (default: on)",
+    )
+    p.set_defaults(func=run)
+
+
+def _pick(values: list[str] | None, i: int, n: int, option: str) -> str | None:
+    if values is None:
+        return None
+    if len(values) != n:
+        raise ConfigError(f"{option} needs one value per CSV file ({n}), got {len(values)}")
+    return values[i]
+
+
+def run(args: argparse.Namespace) -> int:
+    n = len(args.csv)
+    sensors: list[CsvSensor] = []
+    for i, path in enumerate(args.csv):
+        side = read_sidecar(path)
+        placement = _pick(args.placement, i, n, "--placement") or side.get("placement")
+        toe = _pick(args.toe_axis, i, n, "--toe-axis") or side.get("toe_axis")
+        up = _pick(args.up_axis, i, n, "--up-axis") or side.get("up_axis")
+        if not placement or not toe or not up:
+            raise ConfigError(
+                f"{path}: give --placement, --toe-axis and --up-axis (or a {path.stem}.json sidecar)"
+            )
+        try:
+            mounting = Mounting(toe_axis=toe, up_axis=up)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: mounting: {exc.errors()[0]['msg']}") from None
+        default_id = {"left_foot": "left", "right_foot": "right"}.get(placement, f"s{i + 1}")
+        sensor_id = _pick(args.ids, i, n, "--id") or default_id
+        sensors.append(CsvSensor(path, sensor_id, placement, mounting, side))
+    ids = [s.sensor_id for s in sensors]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"sensor ids must be unique, got {ids}; use --id")
+    if not args.output.name.endswith((".jsonl", ".jsonl.gz")):
+        raise ConfigError(f"{args.output}: recordings end in .jsonl or .jsonl.gz")
+    header = import_csv(sensors, args.output, athlete=args.athlete)
+    print(f"wrote {args.output}: {len(header.sensors)} sensor(s)")
+    if args.truth:
+        from retrogait.recording.dataset_truth import truth_from_sidecars
+
+        truth = truth_from_sidecars(sensors, args.output.name)
+        if truth is not None:
+            out = truth_path_for(args.output)
+            truth.save(out)
+            print(f"wrote {out}")
+    return 0

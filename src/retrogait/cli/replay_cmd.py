@@ -1,0 +1,89 @@
+"""``retrogait replay`` (live-like, timed) and ``retrogait analyze`` (offline, as fast as possible)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from retrogait.errors import ConfigError, RecordingError
+from retrogait.session import GaitSession, run_source
+from retrogait.sinks import ConsoleSink, JsonlSink, Sink
+from retrogait.sources.replay import ReplaySource, recording_duration
+
+
+def parse_speed(text: str) -> float | None:
+    """'1', 'x4', '4x', '10' -> factor; 'max' -> None (as fast as possible)."""
+    t = text.strip().lower()
+    if t in ("max", "inf", "fast"):
+        return None
+    try:
+        value = float(t.strip("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be a factor like 1, x4 or max, not {text!r}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError("speed must be positive")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("replay", help="run the whole flow on a recording with its timing")
+    p.add_argument("recording", type=Path)
+    p.add_argument("--speed", type=parse_speed, default=1.0,
+                   help="1 = real time, x4 = four times faster, max = as fast as possible")
+    p.add_argument("--events", type=Path, help="write events as JSON Lines to this file")
+    p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
+    p.set_defaults(func=run_replay)
+
+    a = sub.add_parser("analyze", help="analyse a recording offline and write its events")
+    a.add_argument("recording", type=Path)
+    a.add_argument("--events", type=Path, help="JSON Lines output (default: print a summary)")
+    a.set_defaults(func=run_analyze)
+
+
+def _check(path: Path) -> None:
+    if not path.exists():
+        raise RecordingError(f"{path}: no such recording")
+
+
+async def replay(path: Path, speed: float | None, sinks: list[Sink]) -> ReplaySource:
+    source = ReplaySource(path, speed)
+    session = GaitSession(source.sensors)
+    for s in sinks:
+        await s.start()
+    try:
+        await run_source(source, sinks, session)
+    finally:
+        for s in sinks:
+            await s.close()
+    return source
+
+
+def _report_stats(source: ReplaySource) -> None:
+    st = source.stats
+    if not st.ended_cleanly:
+        print(f"retrogait: warning: {source.path}: {st.describe()}", file=sys.stderr)
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    _check(args.recording)
+    total = recording_duration(args.recording) if args.speed is None else None
+    sinks: list[Sink] = [ConsoleSink(total_s=total, show_events=not args.quiet)]
+    if args.events:
+        sinks.append(JsonlSink(args.events))
+    source = asyncio.run(replay(args.recording, args.speed, sinks))
+    _report_stats(source)
+    return 0
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    _check(args.recording)
+    if args.events is not None and args.events.is_dir():
+        raise ConfigError(f"{args.events}: is a directory")
+    sinks: list[Sink] = [ConsoleSink(show_events=False)]
+    if args.events:
+        sinks.append(JsonlSink(args.events))
+    source = asyncio.run(replay(args.recording, None, sinks))
+    _report_stats(source)
+    return 0

@@ -1,0 +1,141 @@
+"""Gait events: the single definition of every message retrogait emits (JSON Lines, MQTT, console).
+
+Times ending in ``_s`` without further qualification are seconds on the recording's time base
+(host monotonic clock, counted from session start). ``docs/events.md`` is generated from these
+models (``python tools/gen_docs.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+FootStrike = Literal["forefoot", "midfoot", "rearfoot"]
+Direction = Literal["backward", "forward", "in_place"]
+Activity = Literal["still", "walking", "running", "moving"]
+Foot = Literal["left", "right", "unknown"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    t_s: float = Field(description="event time, s on the recording time base")
+    emitted_at_s: float = Field(
+        description="stream time (s, recording base) when the pipeline emitted the event: "
+        "emitted_at_s - t_s is the algorithm's delay"
+    )
+
+
+class _SensorEvent(_Event):
+    sensor: str = Field(description="sensor id from the recording header")
+    foot: Foot = "unknown"
+
+
+class LandingEvent(_SensorEvent):
+    """Initial contact (the foot lands). ``t_s`` is the landing time."""
+
+    kind: Literal["landing"] = "landing"
+    foot_strike: FootStrike
+    strike_angle_deg: float = Field(
+        description="foot pitch at landing relative to the flat foot, deg; negative = toes lower "
+        "than heel (forefoot), positive = heel lower (rearfoot)"
+    )
+    uncertain: bool = False
+
+
+class StrideEvent(_SensorEvent):
+    """One stride of one foot, landing to next landing. ``t_s`` is the closing landing time."""
+
+    kind: Literal["stride"] = "stride"
+    start_s: float = Field(description="opening landing time, s")
+    toe_off_s: float = Field(description="toe-off time within the stride, s")
+    end_s: float = Field(description="closing landing time, s")
+    stride_time_s: float
+    contact_time_s: float = Field(description="opening landing to toe-off, s")
+    swing_time_s: float
+    direction: Direction
+    displacement_toe_m: float = Field(
+        description="foot travel along the toe axis, m (positive toward the toes = forward)"
+    )
+    stride_length_m: float = Field(description="horizontal foot travel, m")
+    speed_m_s: float = Field(description="stride length / stride time, m/s")
+    cadence_spm: float = Field(description="steps per minute implied by this stride (2 / stride)")
+    foot_strike: FootStrike
+    strike_angle_deg: float
+    uncertain: bool = Field(default=False, description="spans a data gap or failed a check")
+
+
+class CadenceEvent(_Event):
+    """Smoothed cadence over a sliding window, both feet combined when available."""
+
+    kind: Literal["cadence"] = "cadence"
+    steps_per_min: float
+    window_s: float
+    steps_in_window: int
+    backward_share: float = Field(description="share of backward strides in the window, 0..1")
+
+
+class StepEvent(_Event):
+    """A step from cross-sensor fusion (both feet): one foot's landing after the other's."""
+
+    kind: Literal["step"] = "step"
+    foot: Foot
+    step_time_s: float = Field(description="time since the other foot's landing, s")
+    flight_time_s: float | None = Field(
+        default=None, description="other foot's toe-off to this landing, s (None if overlapping)"
+    )
+    balance_left_pct: float | None = Field(
+        default=None, description="left share of step times over recent steps, %"
+    )
+
+
+class ActivityEvent(_SensorEvent):
+    """The activity changed (still, walking, running)."""
+
+    kind: Literal["activity"] = "activity"
+    activity: Activity
+    previous: Activity | None = None
+
+
+class GapEvent(_SensorEvent):
+    """Samples are missing (lost packets, disconnect); strides over it are marked uncertain."""
+
+    kind: Literal["gap"] = "gap"
+    start_s: float
+    end_s: float
+    lost_packets: int = 0
+
+
+class FallEvent(_SensorEvent):
+    """A probable fall: large impact followed by lying still."""
+
+    kind: Literal["fall"] = "fall"
+    peak_acc_m_s2: float
+
+
+class SensorStatusEvent(_SensorEvent):
+    """Connection or data-quality change for one sensor."""
+
+    kind: Literal["sensor_status"] = "sensor_status"
+    status: Literal["connected", "disconnected", "reconnected", "failed", "gave_up", "decode_error"]
+    detail: str = ""
+
+
+Event = Annotated[
+    LandingEvent
+    | StrideEvent
+    | CadenceEvent
+    | StepEvent
+    | ActivityEvent
+    | GapEvent
+    | FallEvent
+    | SensorStatusEvent,
+    Field(discriminator="kind"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(line: str | bytes) -> Event:
+    """Parse one JSON event (one line of an events file or one MQTT payload)."""
+    return EVENT_ADAPTER.validate_json(line)

@@ -1,0 +1,5 @@
+"""Cross-sensor fusion: combine per-sensor events (both feet) into steps, cadence and balance."""
+
+from retrogait.fusion.bilateral import Fusion
+
+__all__ = ["Fusion"]

@@ -1,0 +1,127 @@
+"""Import CSV files of decoded samples (one file per sensor) into a recording.
+
+Columns: ``t`` (s), ``acc_x,acc_y,acc_z`` (m/s²), ``gyr_x,gyr_y,gyr_z`` (deg/s), sensor frame.
+Placement and mounting come from options or from a JSON sidecar beside the CSV
+(``NAME.json`` with ``placement``, ``toe_axis``, ``up_axis``, optionally ``fs_hz`` and
+``truth_times_s``), the layout of the datasets in ``shared/data``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import ValidationError
+
+from retrogait import __version__
+from retrogait.errors import ConfigError, RecordingError
+from retrogait.mounting import Mounting
+from retrogait.recording.format import IMPORTED_PROFILE, Header, SensorInfo
+from retrogait.recording.writer import RecordingWriter
+from retrogait.sources.base import DecodedSamples
+
+COLUMNS = ("t", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+BLOCK = 16  # samples per record, about a BLE notification's worth
+
+
+@dataclass
+class CsvSensor:
+    path: Path
+    sensor_id: str
+    placement: str
+    mounting: Mounting
+    sidecar: dict[str, Any]
+
+
+def read_sidecar(csv_path: Path) -> dict[str, Any]:
+    side = csv_path.with_suffix(".json")
+    if not side.is_file():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{side}: invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{side}: expected a JSON object")
+    return data
+
+
+def read_csv(path: Path) -> NDArray[np.float64]:
+    """(n, 7) array of t, acc xyz, gyr xyz; errors name the file and line."""
+    if not path.is_file():
+        raise RecordingError(f"{path}: no such CSV file")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise RecordingError(f"{path}: empty CSV file") from None
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise RecordingError(
+                f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"
+            )
+        idx = [header.index(c) for c in COLUMNS]
+        rows = []
+        for lineno, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+            try:
+                rows.append([float(row[i]) for i in idx])
+            except (ValueError, IndexError):
+                raise RecordingError(f"{path}:{lineno}: expected 7 numbers, got {row!r}") from None
+    data = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
+    if len(data) < 2:
+        raise RecordingError(f"{path}: fewer than two samples")
+    if not np.all(np.isfinite(data)):
+        bad = int(np.argmax(~np.all(np.isfinite(data), axis=1))) + 2
+        raise RecordingError(f"{path}:{bad}: non-finite value")
+    if np.any(np.diff(data[:, 0]) <= 0):
+        bad = int(np.argmax(np.diff(data[:, 0]) <= 0)) + 3
+        raise RecordingError(f"{path}:{bad}: time t does not increase")
+    return data
+
+
+def import_csv(
+    sensors: list[CsvSensor], out: Path, athlete: str | None = None, notes: str = ""
+) -> Header:
+    """Write one recording holding every CSV sensor's samples, interleaved in time order."""
+    arrays = [read_csv(s.path) for s in sensors]
+    infos = []
+    for s, data in zip(sensors, arrays, strict=True):
+        rate = float(s.sidecar.get("fs_hz") or round(1.0 / float(np.median(np.diff(data[:, 0])))))
+        try:
+            infos.append(
+                SensorInfo(
+                    id=s.sensor_id, profile=IMPORTED_PROFILE, placement=s.placement,  # type: ignore[arg-type]
+                    mounting=s.mounting, rate_hz=rate, name=s.path.name,
+                )
+            )
+        except ValidationError as exc:
+            raise ConfigError(f"{s.path}: {exc.errors()[0]['msg']}") from None
+    header = Header(
+        created=datetime.now(UTC), software=f"retrogait {__version__}", origin="import-csv",
+        athlete=athlete, sensors=infos,
+        notes=notes or "imported from " + ", ".join(s.path.name for s in sensors),
+    )
+    records: list[DecodedSamples] = []
+    for s, data in zip(sensors, arrays, strict=True):
+        for start in range(0, len(data), BLOCK):
+            blk = data[start : start + BLOCK]
+            records.append(
+                DecodedSamples(
+                    t=float(blk[-1, 0]), sensor=s.sensor_id, t_sensor=blk[:, 0],
+                    acc=blk[:, 1:4], gyr=blk[:, 4:7],
+                )
+            )
+    records.sort(key=lambda r: r.t)
+    with RecordingWriter(out, header) as writer:
+        for r in records:
+            writer.write(r)
+    return header

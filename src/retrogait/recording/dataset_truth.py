@@ -1,0 +1,69 @@
+"""Ground truth from the JSON sidecars of lab datasets (``truth_times_s``), for ``import-csv``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from retrogait.truth import GroundTruth, SensorTruth, TruthStride
+
+if TYPE_CHECKING:
+    from retrogait.recording.csv_import import CsvSensor
+
+
+def _sensor_truth(side: dict[str, object]) -> tuple[SensorTruth, str] | None:
+    times = side.get("truth_times_s")
+    if not isinstance(times, dict):
+        return None
+    direction = side.get("direction", "forward")
+    if direction not in ("forward", "backward"):
+        direction = "forward"
+    ic = sorted(float(x) for x in times.get("ic", []))
+    tc = sorted(float(x) for x in times.get("tc", []))
+    if ic:
+        strides = []
+        for a, b in zip(ic, ic[1:], strict=False):
+            if b - a > 2.5:  # a pause or turn, not a stride
+                continue
+            to = [x for x in tc if a < x < b]
+            strides.append(
+                TruthStride(start_s=a, end_s=b, toe_off_s=to[0] if to else None,
+                            direction=direction)  # type: ignore[arg-type]
+            )
+        strike = side.get("foot_strike")
+        strikes = [strike] * len(ic) if strike in ("forefoot", "midfoot", "rearfoot") else None
+        return SensorTruth(landings_s=ic, toe_offs_s=tc, strides=strides,
+                           foot_strikes=strikes), "landing"  # type: ignore[arg-type]
+    zs = [float(x) for x in times.get("zv_start", [])]
+    ze = [float(x) for x in times.get("zv_end", [])]
+    ss = [float(x) for x in times.get("stride_start", [])]
+    se = [float(x) for x in times.get("stride_end", [])]
+    if zs and len(zs) == len(ze):
+        strides = [
+            TruthStride(start_s=a, end_s=b, direction=direction)  # type: ignore[arg-type]
+            for a, b in zip(ss, se, strict=False)
+        ]
+        return SensorTruth(stance_s=list(zip(zs, ze, strict=True)), strides=strides), "stance"
+    return None
+
+
+def truth_from_sidecars(sensors: list[CsvSensor], recording_name: str) -> GroundTruth | None:
+    out: dict[str, SensorTruth] = {}
+    refs = set()
+    methods = []
+    for s in sensors:
+        res = _sensor_truth(s.sidecar)
+        if res is None:
+            continue
+        out[s.sensor_id], ref = res
+        refs.add(ref)
+        methods.append(str(s.sidecar.get("ground_truth_method", "")))
+    if not out:
+        return None
+    return GroundTruth(
+        recording=recording_name,
+        origin="dataset",
+        method=" | ".join(m for m in methods if m) or "from the dataset's sidecar",
+        timing_reference="stance" if "stance" in refs else "landing",
+        sensors=out,
+        notes="times converted unchanged from the sidecar's truth_times_s (CSV t base)",
+    )

@@ -1,0 +1,97 @@
+"""Ground truth beside a recording (``NAME.truth.json``): the single definition of its format.
+
+Written by the simulator (exact) and by ``import-csv`` from a dataset's reference events;
+read by ``tools/evaluate.py``. All times are seconds on the recording time base.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from retrogait.errors import RecordingError
+from retrogait.events import Direction, FootStrike
+
+TRUTH_FORMAT = "retrogait-truth"
+TRUTH_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TruthStride(_Model):
+    """A stride from one landing to the next landing of the same foot."""
+
+    start_s: float = Field(description="opening landing (initial contact), s")
+    toe_off_s: float | None = Field(default=None, description="toe-off within the stride, s")
+    end_s: float = Field(description="closing landing, s")
+    direction: Direction
+    displacement_toe_m: float | None = Field(
+        default=None, description="foot travel along the toe axis (+ toward the toes), m"
+    )
+    stride_length_m: float | None = Field(default=None, description="horizontal foot travel, m")
+    speed_m_s: float | None = None
+
+
+class SensorTruth(_Model):
+    landings_s: list[float] = Field(default_factory=list, description="initial contacts, s")
+    toe_offs_s: list[float] = Field(default_factory=list)
+    strike_angles_deg: list[float] | None = Field(
+        default=None, description="foot pitch at each landing (same order as landings_s), deg"
+    )
+    foot_strikes: list[FootStrike] | None = None
+    strides: list[TruthStride] = Field(default_factory=list)
+    stance_s: list[tuple[float, float]] | None = Field(
+        default=None, description="reference stance (zero-velocity) intervals, when no landings"
+    )
+
+
+class ActivitySegment(_Model):
+    start_s: float
+    end_s: float
+    activity: Literal["still", "walking", "running", "turning", "tapping", "moving"]
+    direction: Direction | None = None
+
+
+class GroundTruth(_Model):
+    format: Literal["retrogait-truth"] = TRUTH_FORMAT
+    version: int = TRUTH_VERSION
+    recording: str = Field(description="file name of the recording this truth belongs to")
+    origin: Literal["simulator", "dataset", "time-reversed-dataset", "other"]
+    method: str = Field(description="how the reference was obtained and its limits")
+    timing_reference: Literal["landing", "stance"] = Field(
+        default="landing",
+        description="landing: landings_s are true initial contacts; stance: only stance intervals "
+        "(e.g. zero-velocity from motion capture) are known",
+    )
+    sensors: dict[str, SensorTruth]
+    activities: list[ActivitySegment] = Field(default_factory=list)
+    notes: str = ""
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.model_dump_json(indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> GroundTruth:
+        p = Path(path)
+        try:
+            return cls.model_validate(json.loads(p.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise RecordingError(f"{p}: no such truth file") from None
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise RecordingError(f"{p}: invalid truth file: {exc}") from None
+
+
+def truth_path_for(recording: str | Path) -> Path:
+    """``run.jsonl.gz`` -> ``run.truth.json`` beside it."""
+    p = Path(recording)
+    name = p.name
+    for suffix in (".jsonl.gz", ".jsonl"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return p.with_name(name + ".truth.json")
