@@ -107,7 +107,7 @@ class GaitSession:
                     st.decoder.reset()
                 status = SensorStatusEvent(
                     t_s=item.t, emitted_at_s=item.t, sensor=item.sensor,
-                    foot=foot_of(st.info), status=item.event, detail=item.detail,  # type: ignore[arg-type]
+                    foot=foot_of(st.info), status=item.event, detail=item.detail,
                 )
                 return [status]
             case Marker():
@@ -131,7 +131,7 @@ class GaitSession:
                 return [
                     SensorStatusEvent(
                         t_s=item.t, emitted_at_s=item.t, sensor=item.sensor,
-                        foot=foot_of(st.info), status="decode_error", detail=str(exc),  # type: ignore[arg-type]
+                        foot=foot_of(st.info), status="decode_error", detail=str(exc),
                     )
                 ]
             return []

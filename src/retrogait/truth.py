@@ -58,7 +58,7 @@ class ActivitySegment(_Model):
 
 
 class GroundTruth(_Model):
-    format: Literal["retrogait-truth"] = TRUTH_FORMAT
+    format: Literal["retrogait-truth"] = "retrogait-truth"
     version: int = TRUTH_VERSION
     recording: str = Field(description="file name of the recording this truth belongs to")
     origin: Literal["simulator", "dataset", "time-reversed-dataset", "other"]

@@ -24,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         ),
     )
     p.add_argument("csv", nargs="+", type=Path, help="CSV file(s), one per sensor")
-    p.add_argument("-o", "--output", type=Path, required=True, help="recording to write (.jsonl[.gz])")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, help="recording to write (.jsonl[.gz])"
+    )
     p.add_argument("--id", nargs="+", dest="ids", help="sensor ids (default: left/right/sN)")
     p.add_argument("--placement", nargs="+", help="left_foot, right_foot, lower_back, ...")
     p.add_argument("--toe-axis", nargs="+", help="sensor axis toward the toes, e.g. +y or -x")
@@ -55,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         up = _pick(args.up_axis, i, n, "--up-axis") or side.get("up_axis")
         if not placement or not toe or not up:
             raise ConfigError(
-                f"{path}: give --placement, --toe-axis and --up-axis (or a {path.stem}.json sidecar)"
+                f"{path}: give --placement, --toe-axis and --up-axis "
+                f"(or a {path.stem}.json sidecar)"
             )
         try:
             mounting = Mounting(toe_axis=toe, up_axis=up)

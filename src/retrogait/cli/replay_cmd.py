@@ -1,4 +1,4 @@
-"""``retrogait replay`` (live-like, timed) and ``retrogait analyze`` (offline, as fast as possible)."""
+"""``retrogait replay`` (timed like live data) and ``retrogait analyze`` (offline, full speed)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def parse_speed(text: str) -> float | None:
     try:
         value = float(t.strip("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"speed must be a factor like 1, x4 or max, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"speed must be a factor like 1, x4 or max, not {text!r}"
+        ) from None
     if value <= 0:
         raise argparse.ArgumentTypeError("speed must be positive")
     return value

@@ -46,7 +46,7 @@ class SampleBlock:
 
 @dataclass(frozen=True, slots=True)
 class EncodedPacket:
-    """One notification as a device would send it; ``last_sample`` indexes the newest sample in it."""
+    """One notification as a device sends it; ``last_sample`` indexes its newest sample."""
 
     char: str
     payload: bytes

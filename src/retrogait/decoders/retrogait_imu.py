@@ -75,10 +75,9 @@ class RetrogaitImuDecoder(Decoder):
             step = unwrap_delta(self._last_counter, counter, COUNTER_MODULO)
             lost = step - 1 if 0 < step < COUNTER_MODULO // 2 else 0
         self._last_counter = counter
-        if self._last_t0_us is not None and t0_us < self._last_t0_us:
+        if self._last_t0_us is not None and self._last_t0_us - t0_us > CLOCK_MODULO // 2:
             # the 32-bit microsecond clock wrapped (every 71.6 min)
-            if self._last_t0_us - t0_us > CLOCK_MODULO // 2:
-                self._clock_base_us += CLOCK_MODULO
+            self._clock_base_us += CLOCK_MODULO
         self._last_t0_us = t0_us
         t_first = (self._clock_base_us + t0_us) * 1e-6
         t = t_first + np.arange(n) * (dt_us * 1e-6)

@@ -37,7 +37,7 @@ class SensorPipeline:
                     t_s=float(block.t[0]),
                     emitted_at_s=float(block.t[-1]),
                     sensor=self.sensor.id,
-                    foot=self.foot,  # type: ignore[arg-type]
+                    foot=self.foot,
                     start_s=self._last_t,
                     end_s=float(block.t[0]),
                     lost_packets=block.lost_packets,

@@ -1,4 +1,4 @@
-"""Firmware profiles: declarative TOML files in ``firmware_profiles/`` describing a sensor family."""
+"""Firmware profiles: declarative TOML files (``firmware_profiles/``), one per sensor family."""
 
 from retrogait.profiles.loader import (
     default_profile_dir,

@@ -16,7 +16,7 @@ PROFILE_DIR_ENV = "RETROGAIT_PROFILE_DIR"
 
 
 def default_profile_dir() -> Path:
-    """``$RETROGAIT_PROFILE_DIR``, else the profiles bundled with the package, else the checkout's."""
+    """``$RETROGAIT_PROFILE_DIR``, else the bundled profiles, else the checkout's folder."""
     env = os.environ.get(PROFILE_DIR_ENV)
     if env:
         return Path(env)

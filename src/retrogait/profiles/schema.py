@@ -14,7 +14,7 @@ _BASE_UUID_SUFFIX = "-0000-1000-8000-00805f9b34fb"
 
 
 def normalize_uuid(value: str) -> str:
-    """Lower-case 128-bit UUID; 16-bit short forms (``"2a53"``) expand on the Bluetooth base UUID."""
+    """Lower-case 128-bit UUID; 16-bit short forms (``"2a53"``) expand on the Bluetooth base."""
     v = value.strip().lower()
     if re.fullmatch(r"(0x)?[0-9a-f]{4}", v):
         v = f"0000{v[-4:]}{_BASE_UUID_SUFFIX}"
@@ -124,6 +124,11 @@ class FirmwareProfile(_Strict):
         default_factory=dict, description="commands that set each rate, keyed by the rate in Hz"
     )
     start: list[Command] = Field(default_factory=list)
+    start_by_rate: dict[str, list[Command]] = Field(
+        default_factory=dict,
+        description="start commands whose bytes depend on the rate (e.g. a Movesense subscribe "
+        "path or a Polar PMD start request), keyed by the rate in Hz; sent after `start`",
+    )
     stop: list[Command] = Field(default_factory=list)
     decoder: DecoderSpec
     acc_range_g: float | None = None
@@ -139,13 +144,14 @@ class FirmwareProfile(_Strict):
     def _rates(self) -> FirmwareProfile:
         if self.default_rate_hz not in self.rates_hz:
             raise ValueError(f"default_rate_hz {self.default_rate_hz} is not in rates_hz")
-        for key in self.rate_commands:
-            try:
-                rate = float(key)
-            except ValueError:
-                raise ValueError(f"rate_commands key {key!r} is not a number") from None
-            if rate not in self.rates_hz:
-                raise ValueError(f"rate_commands key {key!r} is not in rates_hz")
+        for field_name in ("rate_commands", "start_by_rate"):
+            for key in getattr(self, field_name):
+                try:
+                    rate = float(key)
+                except ValueError:
+                    raise ValueError(f"{field_name} key {key!r} is not a number") from None
+                if rate not in self.rates_hz:
+                    raise ValueError(f"{field_name} key {key!r} is not in rates_hz")
         return self
 
     def commands_for_rate(self, rate_hz: float) -> list[Command]:
@@ -153,3 +159,12 @@ class FirmwareProfile(_Strict):
             if float(key) == rate_hz:
                 return cmds
         return []
+
+    def start_sequence(self, rate_hz: float) -> list[Command]:
+        """Every write that starts streaming at ``rate_hz``: rate commands, ``start``, then the
+        rate-dependent ``start_by_rate`` commands (after notifications are enabled)."""
+        by_rate: list[Command] = []
+        for key, cmds in self.start_by_rate.items():
+            if float(key) == rate_hz:
+                by_rate = cmds
+        return [*self.commands_for_rate(rate_hz), *self.start, *by_rate]

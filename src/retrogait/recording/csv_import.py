@@ -99,7 +99,7 @@ def import_csv(
         try:
             infos.append(
                 SensorInfo(
-                    id=s.sensor_id, profile=IMPORTED_PROFILE, placement=s.placement,  # type: ignore[arg-type]
+                    id=s.sensor_id, profile=IMPORTED_PROFILE, placement=s.placement,
                     mounting=s.mounting, rate_hz=rate, name=s.path.name,
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from retrogait.truth import GroundTruth, SensorTruth, TruthStride
@@ -21,25 +22,25 @@ def _sensor_truth(side: dict[str, object]) -> tuple[SensorTruth, str] | None:
     tc = sorted(float(x) for x in times.get("tc", []))
     if ic:
         strides = []
-        for a, b in zip(ic, ic[1:], strict=False):
+        for a, b in itertools.pairwise(ic):
             if b - a > 2.5:  # a pause or turn, not a stride
                 continue
             to = [x for x in tc if a < x < b]
             strides.append(
                 TruthStride(start_s=a, end_s=b, toe_off_s=to[0] if to else None,
-                            direction=direction)  # type: ignore[arg-type]
+                            direction=direction)
             )
         strike = side.get("foot_strike")
         strikes = [strike] * len(ic) if strike in ("forefoot", "midfoot", "rearfoot") else None
         return SensorTruth(landings_s=ic, toe_offs_s=tc, strides=strides,
-                           foot_strikes=strikes), "landing"  # type: ignore[arg-type]
+                           foot_strikes=strikes), "landing"
     zs = [float(x) for x in times.get("zv_start", [])]
     ze = [float(x) for x in times.get("zv_end", [])]
     ss = [float(x) for x in times.get("stride_start", [])]
     se = [float(x) for x in times.get("stride_end", [])]
     if zs and len(zs) == len(ze):
         strides = [
-            TruthStride(start_s=a, end_s=b, direction=direction)  # type: ignore[arg-type]
+            TruthStride(start_s=a, end_s=b, direction=direction)
             for a, b in zip(ss, se, strict=False)
         ]
         return SensorTruth(stance_s=list(zip(zs, ze, strict=True)), strides=strides), "stance"

@@ -46,7 +46,7 @@ class SensorInfo(_Record):
 
 class Header(_Record):
     type: Literal["header"] = "header"
-    format: Literal["retrogait-recording"] = FORMAT_NAME
+    format: Literal["retrogait-recording"] = "retrogait-recording"
     version: int = Field(default=FORMAT_VERSION, description="format version of this file")
     created: datetime = Field(description="wall-clock start of the session, ISO 8601 with zone")
     software: str = Field(description="program and version that wrote the file")

@@ -112,7 +112,7 @@ class RecordingReader:
 
     def _read_header(self) -> Header:
         try:
-            lineno, line, _ = next(self._lines)
+            _, line, _ = next(self._lines)
         except StopIteration:
             raise RecordingError(f"{self.path}: empty file, expected a recording header") from None
         try:
@@ -124,7 +124,9 @@ class RecordingReader:
         if not isinstance(obj, dict) or obj.get("type") != "header":
             raise RecordingError(f"{self.path}:1: expected a header record first")
         if obj.get("format") != FORMAT_NAME:
-            raise RecordingError(f"{self.path}:1: format {obj.get('format')!r} is not {FORMAT_NAME}")
+            raise RecordingError(
+                f"{self.path}:1: format {obj.get('format')!r} is not {FORMAT_NAME}"
+            )
         if obj.get("version") != FORMAT_VERSION:
             raise RecordingError(
                 f"{self.path}:1: format version {obj.get('version')!r} is not supported "

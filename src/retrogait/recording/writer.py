@@ -44,11 +44,10 @@ class RecordingWriter:
         self.flush_interval_s = flush_interval_s
         self._raw: IO[bytes] = open(self.path, "wb")  # noqa: SIM115 - closed in close()
         self._gzip: gzip.GzipFile | None = None
+        self._out: IO[bytes] | gzip.GzipFile = self._raw
         if self._gz:
             self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0)
-            self._out: IO[bytes] = self._gzip
-        else:
-            self._out = self._raw
+            self._out = self._gzip
         self._last_flush = time.monotonic()
         self._sensor_ids = {s.id for s in header.sensors}
         self.records_written = 0

@@ -29,7 +29,7 @@ class Notification:
 
 @dataclass(frozen=True, slots=True)
 class DecodedSamples:
-    """Samples already decoded elsewhere (CSV import): t_sensor s, acc m/s², gyr deg/s, sensor frame."""
+    """Samples decoded elsewhere (CSV import): t_sensor s, acc m/s², gyr deg/s, sensor frame."""
 
     t: float
     sensor: str

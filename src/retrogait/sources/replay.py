@@ -35,7 +35,7 @@ class ReplaySource(Source):
     def stats(self) -> ReadStats:
         return self.reader.stats
 
-    async def __aiter__(self) -> AsyncIterator[SourceItem]:  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[SourceItem]:
         t0_wall: float | None = None
         t0_rec = 0.0
         n = 0

@@ -84,13 +84,13 @@ class SensorClock:
         if block.t_sensor is not None:
             ts = np.asarray(block.t_sensor, dtype=np.float64)
         else:
-            ts = (self._count + np.arange(n)) * self.period_s
+            ts = (self._count + np.arange(n, dtype=np.float64)) * self.period_s
             # anchor count to arrivals; a long silence means samples were lost
             if self._offset is not None and self._last_t_sensor is not None:
                 expected_arrival = ts[-1] + self._offset
                 missing = arrival_s - expected_arrival
                 if missing > max(0.25, 10 * self.period_s):
-                    skipped = int(round(missing * self.rate_hz))
+                    skipped = round(missing * self.rate_hz)
                     ts = ts + skipped * self.period_s
                     self._count += skipped
             elif block.lost_packets and n:
