@@ -38,6 +38,8 @@ class TruthStride(_Model):
 
 
 class SensorTruth(_Model):
+    """Reference events of one sensor (foot)."""
+
     landings_s: list[float] = Field(default_factory=list, description="initial contacts, s")
     toe_offs_s: list[float] = Field(default_factory=list)
     strike_angles_deg: list[float] | None = Field(
@@ -51,6 +53,8 @@ class SensorTruth(_Model):
 
 
 class ActivitySegment(_Model):
+    """What the athlete was doing between two times."""
+
     start_s: float
     end_s: float
     activity: Literal["still", "walking", "running", "turning", "tapping", "moving"]
@@ -58,6 +62,8 @@ class ActivitySegment(_Model):
 
 
 class GroundTruth(_Model):
+    """The truth file: reference events per sensor and activity segments."""
+
     format: Literal["retrogait-truth"] = "retrogait-truth"
     version: int = TRUTH_VERSION
     recording: str = Field(description="file name of the recording this truth belongs to")

@@ -19,24 +19,33 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="turn CSV files of decoded samples (one per sensor) into a recording",
         description=(
             "Columns t (s), acc_x,acc_y,acc_z (m/s²), gyr_x,gyr_y,gyr_z (deg/s). Give each "
-            "file's placement and mounting with the options (one value per file, in order), or "
-            "put a NAME.json sidecar beside NAME.csv with placement, toe_axis and up_axis."
+            "file's placement and mounting with the options (comma-separated, one value per "
+            "file, in order; write --toe-axis=-y with '=' for values starting with '-'), or put "
+            "a NAME.json sidecar beside NAME.csv with placement, toe_axis and up_axis."
         ),
     )
     p.add_argument("csv", nargs="+", type=Path, help="CSV file(s), one per sensor")
     p.add_argument(
         "-o", "--output", type=Path, required=True, help="recording to write (.jsonl[.gz])"
     )
-    p.add_argument("--id", nargs="+", dest="ids", help="sensor ids (default: left/right/sN)")
-    p.add_argument("--placement", nargs="+", help="left_foot, right_foot, lower_back, ...")
-    p.add_argument("--toe-axis", nargs="+", help="sensor axis toward the toes, e.g. +y or -x")
-    p.add_argument("--up-axis", nargs="+", help="sensor axis pointing up with the foot flat")
+    p.add_argument("--id", dest="ids", type=_csv_list,
+                   help="sensor ids, e.g. left,right (default: from placement)")
+    p.add_argument("--placement", type=_csv_list,
+                   help="left_foot, right_foot, lower_back, ... e.g. left_foot,right_foot")
+    p.add_argument("--toe-axis", type=_csv_list,
+                   help="sensor axis toward the toes per file, e.g. --toe-axis=+y,-y")
+    p.add_argument("--up-axis", type=_csv_list,
+                   help="sensor axis pointing up with the foot flat, e.g. --up-axis=+x,+x")
     p.add_argument("--athlete", help="athlete name or id for the header")
     p.add_argument(
         "--truth", action=argparse.BooleanOptionalAction, default=True,
         help="also write NAME.truth.json from the sidecars' reference events (default: on)",
     )
     p.set_defaults(func=run)
+
+
+def _csv_list(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
 
 
 def _pick(values: list[str] | None, i: int, n: int, option: str) -> str | None:

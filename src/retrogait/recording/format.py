@@ -45,6 +45,8 @@ class SensorInfo(_Record):
 
 
 class Header(_Record):
+    """First line of every recording: format, version, software and the sensors."""
+
     type: Literal["header"] = "header"
     format: Literal["retrogait-recording"] = "retrogait-recording"
     version: int = Field(default=FORMAT_VERSION, description="format version of this file")
@@ -86,6 +88,8 @@ class SamplesRecord(_Record):
 
 
 class ConnectionRecord(_Record):
+    """A sensor's connection changed at host time ``t``."""
+
     type: Literal["connection"] = "connection"
     t: float
     sensor: str
@@ -94,6 +98,8 @@ class ConnectionRecord(_Record):
 
 
 class MarkerRecord(_Record):
+    """A user marker (lap, note) at host time ``t``."""
+
     type: Literal["marker"] = "marker"
     t: float
     label: str

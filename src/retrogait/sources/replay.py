@@ -49,7 +49,7 @@ class ReplaySource(Source):
                     await asyncio.sleep(delay)
             else:
                 n += 1
-                if n % 256 == 0:
+                if n % 32 == 0:
                     await asyncio.sleep(0)  # let other tasks (MQTT, signals) run
             yield item
 

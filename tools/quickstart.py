@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Set up retrogait in ./.venv (once) and run the demo or the test suite.
+
+    python3 tools/quickstart.py demo   # replay the bundled backward-running recording
+    python3 tools/quickstart.py test   # run the test suite
+
+Needs only Python 3.11+ and access to PyPI. Re-running reuses the environment and reinstalls
+only when pyproject.toml changed. Extra arguments after the command go to the program
+(``demo --speed max``, ``test -k recording``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+DEMO = ROOT / "recordings" / "demo_backward_run.jsonl.gz"
+
+
+def venv_bin(name: str) -> Path:
+    sub = "Scripts" if os.name == "nt" else "bin"
+    return VENV / sub / name
+
+
+def ensure_env(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"retrogait needs Python 3.11 or newer, this is {sys.version.split()[0]}")
+    stamp = VENV / f".installed-{extras}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text() == digest and venv_bin("retrogait").exists():
+        return
+    if not venv_bin("python").exists():
+        print(f"creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [str(venv_bin("python")), "-m", "pip", "--disable-pip-version-check", "-q"]
+    print(f"installing retrogait[{extras}] into {VENV} ...", flush=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[{extras}]"], check=True, cwd=ROOT)
+    stamp.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        ensure_env("dev")
+        args = rest or ["--speed", "x20"]
+        return subprocess.call([str(venv_bin("retrogait")), "replay", str(DEMO), *args], cwd=ROOT)
+    ensure_env("dev")
+    return subprocess.call([str(venv_bin("python")), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
