@@ -1,6 +1,15 @@
 """Firmware-profile decoders. Importing this package registers every bundled decoder."""
 
-from retrogait.decoders import retrogait_imu  # noqa: F401  (registers itself)
+from retrogait.decoders import (
+    metamotion,  # noqa: F401
+    movella_dot,  # noqa: F401
+    movesense,  # noqa: F401
+    polar_pmd,  # noqa: F401
+    retrogait_imu,  # noqa: F401  (registers itself)
+    rsc,  # noqa: F401
+    thingy52,  # noqa: F401
+    witmotion,  # noqa: F401
+)
 from retrogait.decoders.base import (
     Decoder,
     EncodedPacket,
