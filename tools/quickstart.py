@@ -29,7 +29,7 @@ def venv_bin(name: str) -> Path:
 
 
 def ensure_env(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - users may run an older python3
         sys.exit(f"retrogait needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     stamp = VENV / f".installed-{extras}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()

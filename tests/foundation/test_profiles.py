@@ -47,7 +47,7 @@ def _copy(tmp_path: Path, text_edit: tuple[str, str] | None = None, name: str = 
         (('service = "7267696d-0001', 'service = "zz67696d-0001'), "gatt.service"),
         (('name = "retrogait_imu"', 'name = "nope"'), "decoder.name: unknown decoder 'nope'"),
         (('vendor = "retrogait"\n', ''), "vendor: Field required"),
-        (('kind = "imu"', 'kind = "imu"\ncolour = "red"'), "colour: Extra inputs are not permitted"),
+        (('kind = "imu"', 'kind = "imu"\ncolour = "red"'), "colour: Extra inputs are not"),
         (('rates_hz = [', 'rates_hz = ['), None),
     ],
 )
