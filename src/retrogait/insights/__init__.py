@@ -1,0 +1,9 @@
+"""Session insights for runners and coaches: summary, history, report, live view, dashboards.
+
+Only :mod:`retrogait.insights.report` needs matplotlib (``pip install retrogait[report]``); it
+is imported lazily, so the daemon runs without it.
+"""
+
+from retrogait.insights.summary import SessionSummary, SummaryBuilder, format_summary, summarize
+
+__all__ = ["SessionSummary", "SummaryBuilder", "format_summary", "summarize"]
