@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="1 = real time, x4 = four times faster, max = as fast as possible")
     p.add_argument("--events", type=Path, help="write events as JSON Lines to this file")
     p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
+    from retrogait.daemon.mqtt_cli import add_mqtt_arguments
+
+    add_mqtt_arguments(p)
     p.set_defaults(func=run_replay)
 
     a = sub.add_parser("analyze", help="analyse a recording offline and write its events")
@@ -74,7 +77,12 @@ def run_replay(args: argparse.Namespace) -> int:
     sinks: list[Sink] = [ConsoleSink(total_s=total, show_events=not args.quiet)]
     if args.events:
         sinks.append(JsonlSink(args.events))
-    source = asyncio.run(replay(args.recording, args.speed, sinks))
+    if args.mqtt and args.mqtt != "none":
+        from retrogait.daemon.mqtt_cli import replay_to_mqtt
+
+        source = asyncio.run(replay_to_mqtt(args, sinks, replay))
+    else:
+        source = asyncio.run(replay(args.recording, args.speed, sinks))
     _report_stats(source)
     return 0
 

@@ -1,0 +1,1 @@
+"""The live daemon: configuration, the run loop (source -> session -> sinks), recording."""

@@ -1,0 +1,102 @@
+"""Command-line glue shared by ``retrogait run`` and ``retrogait replay``: the ``--mqtt`` options,
+the optional embedded broker, and an MQTT sink that lives as long as one asyncio run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retrogait.errors import ConfigError
+
+if TYPE_CHECKING:  # heavy imports (aiomqtt, paho) only when MQTT is used
+    from retrogait.sinks.base import Sink
+    from retrogait.sinks.mqtt import MqttSettings, MqttSink
+    from retrogait.sources.replay import ReplaySource
+
+
+def add_mqtt_arguments(p: argparse.ArgumentParser, athlete_default: str | None = None) -> None:
+    g = p.add_argument_group(
+        "MQTT (credentials: config file or $RETROGAIT_MQTT_USERNAME/_PASSWORD)"
+    )
+    g.add_argument(
+        "--mqtt", metavar="URL",
+        help="publish events to this broker: mqtt://host[:port], mqtts://host[:port], "
+        "'embedded' (in-process broker on 127.0.0.1:1883, needs retrogait[embedded]), "
+        "'embedded:PORT', or 'none'",
+    )
+    g.add_argument("--athlete", default=athlete_default,
+                   help="athlete id: the topic level after the prefix")
+    g.add_argument("--topic-prefix", help="first topic level(s) (default: retrogait)")
+    g.add_argument("--mqtt-buffer", type=int, metavar="N",
+                   help="events kept while the broker is away (default: 10000)")
+
+
+def embedded_port(url: str) -> int | None:
+    """``embedded`` -> 1883, ``embedded:PORT`` -> PORT, anything else -> None."""
+    if url == "embedded":
+        return 1883
+    if url.startswith("embedded:"):
+        try:
+            return int(url.split(":", 1)[1])
+        except ValueError:
+            raise ConfigError(f"--mqtt {url}: expected embedded:PORT") from None
+    return None
+
+
+@asynccontextmanager
+async def mqtt_sink(
+    url: str,
+    athlete: str,
+    base: MqttSettings | None = None,
+    topic_prefix: str | None = None,
+    buffer_events: int | None = None,
+    client_role: str = "",
+) -> AsyncIterator[MqttSink]:
+    """An MQTT sink (and the embedded broker if asked for) for the duration of the block.
+
+    The caller starts and closes the sink as part of its sinks; the broker outlives it."""
+    from retrogait.sinks.mqtt import EmbeddedBroker, MqttSink, default_client_id, settings_for_url
+
+    port = embedded_port(url)
+    broker: EmbeddedBroker | None = None
+    overrides: dict[str, object] = {"topic_prefix": topic_prefix, "buffer_events": buffer_events}
+    if port is not None:
+        broker = EmbeddedBroker(port=port)
+        await broker.start()
+        url = broker.url
+        overrides["protocol"] = "3.1.1"  # amqtt speaks 3.1.1 only
+    try:
+        settings = settings_for_url(url, base, **overrides)
+        client_id = None
+        if client_role:
+            client_id = settings.client_id or default_client_id(athlete, client_role)
+        yield MqttSink(settings, athlete, client_id=client_id)
+    finally:
+        if broker is not None:
+            await broker.stop()
+
+
+async def replay_to_mqtt(
+    args: argparse.Namespace,
+    sinks: list[Sink],
+    replay: Callable[[Path, float | None, list[Sink]], Awaitable[ReplaySource]],
+) -> ReplaySource:
+    """``retrogait replay --mqtt``: the replay's sinks plus MQTT, publishing exactly what the live
+    daemon publishes (same topics, payloads, QoS, retain, summary at the end)."""
+    from retrogait.recording.reader import read_header
+
+    athlete = args.athlete or read_header(args.recording).athlete or "athlete"
+    async with mqtt_sink(
+        args.mqtt, athlete, topic_prefix=args.topic_prefix, buffer_events=args.mqtt_buffer,
+        client_role="replay",
+    ) as sink:
+        sink.summary_extra["recording"] = str(args.recording)
+        source = await replay(args.recording, args.speed, [*sinks, sink])
+        if sink.stats.dropped:
+            print(f"retrogait: warning: MQTT: {sink.stats.dropped} event(s) dropped "
+                  f"(outage buffer of {sink.settings.buffer_events} overflowed)", file=sys.stderr)
+        return source

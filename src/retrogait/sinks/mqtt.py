@@ -1,0 +1,665 @@
+"""MQTT sink: gait events to a broker with aiomqtt, surviving broker outages.
+
+Topic tree (``P`` = topic prefix, ``A`` = athlete id, ``S`` = sensor id; see ``docs/mqtt.md``)::
+
+    P/A/status            retained, QoS 1: DaemonStatus, online; the MQTT last will says offline
+    P/A/session           retained, QoS 1: SessionSummary at the end of a session
+    P/A/cadence           retained, QoS 1: CadenceEvent (MQTT 5 expiry 30 s)
+    P/A/step              QoS 1: StepEvent
+    P/A/S/landing|stride|gap|fall       QoS 1: the event models
+    P/A/S/activity|status               retained, QoS 1: ActivityEvent, SensorStatusEvent
+
+Payloads are exactly the pydantic models' JSON (``model_dump_json``), so ``parse_event`` reads
+them back. MQTT 5 adds content type, a per-kind message expiry and the user properties ``seq``
+(per run) and ``session`` so consumers can drop the duplicates that at-least-once delivery allows
+across a reconnect.
+
+Outages: :meth:`MqttSink.emit` only appends to a bounded buffer and never waits for the network.
+A publisher task makes a **new** aiomqtt client per connection attempt (reusing one makes paho
+re-send QoS 1 messages the application retries as well, see
+``shared/reference/mqtt-ecosystem.md`` §1.6), reconnects with exponential backoff and jitter, and
+removes an event from the buffer only after the broker acknowledged it, so delivery is in order and
+at least once. When the buffer is full the oldest event is dropped and counted (``dropped``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import re
+import socket
+import ssl
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import urlsplit
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from retrogait import __version__
+from retrogait.errors import ConfigError
+from retrogait.events import Event, StrideEvent
+from retrogait.sinks.base import Sink
+
+log = logging.getLogger(__name__)
+
+USERNAME_ENV = "RETROGAIT_MQTT_USERNAME"
+PASSWORD_ENV = "RETROGAIT_MQTT_PASSWORD"
+_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+# --------------------------------------------------------------------------------------------
+# configuration
+
+
+class MqttSettings(BaseModel):
+    """The ``[mqtt]`` table of ``retrogait.toml``.
+
+    Credentials come from here or from ``$RETROGAIT_MQTT_USERNAME`` / ``$RETROGAIT_MQTT_PASSWORD``,
+    never from the command line; the password is a secret that never appears in logs or repr.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        description="mqtt://host[:port] or mqtts://host[:port] (TLS, default port 8883)",
+    )
+    topic_prefix: str = Field(default="retrogait", description="first topic level(s)")
+    client_id: str | None = Field(
+        default=None, description="MQTT client id; default retrogait-<athlete>-<host>"
+    )
+    username: str | None = None
+    password: SecretStr | None = None
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        default="auto", description="auto: MQTT 5, falling back to 3.1.1 if the broker refuses"
+    )
+    buffer_events: int = Field(
+        default=10000, ge=1, description="events kept while the broker is away; older are dropped"
+    )
+    keepalive_s: int = Field(default=15, ge=5, description="MQTT keepalive, s")
+    timeout_s: float = Field(default=5.0, gt=0, description="per-operation timeout, s")
+    backoff_min_s: float = Field(default=0.5, gt=0, description="first reconnect delay, s")
+    backoff_max_s: float = Field(default=30.0, gt=0, description="longest reconnect delay, s")
+    close_timeout_s: float = Field(
+        default=10.0, ge=0, description="at shutdown, how long to try to deliver the buffer, s"
+    )
+    tls_ca_file: Path | None = Field(default=None, description="CA bundle for mqtts://")
+    tls_cert_file: Path | None = Field(default=None, description="client certificate (mTLS)")
+    tls_key_file: Path | None = Field(default=None, description="client key (mTLS)")
+    tls_insecure: bool = Field(default=False, description="skip hostname verification (testing)")
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        v = v.strip("/")
+        if not v or any(not _SEGMENT_RE.match(s) for s in v.split("/")):
+            raise ValueError(f"topic prefix {v!r}: levels of letters, digits, '_', '-', '.' only")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        parse_broker_url(v)
+        return v
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """(username, password) from the config, else from the environment."""
+        user = self.username or os.environ.get(USERNAME_ENV) or None
+        pw = self.password.get_secret_value() if self.password else os.environ.get(PASSWORD_ENV)
+        return user, (pw or None)
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool
+
+
+def parse_broker_url(url: str) -> BrokerAddress:
+    """``mqtt://host[:port]`` / ``mqtts://host[:port]``; credentials in the URL are refused."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise ConfigError(f"broker URL {url!r}: use mqtt://host[:port] or mqtts://host[:port]")
+    if parts.username or parts.password:
+        raise ConfigError(
+            "broker URL: do not put credentials in the URL; set [mqtt] username/password in the "
+            f"config file or ${USERNAME_ENV} / ${PASSWORD_ENV}"
+        )
+    if not parts.hostname:
+        raise ConfigError(f"broker URL {url!r}: no host")
+    tls = parts.scheme in ("mqtts", "ssl")
+    try:
+        port = parts.port or (8883 if tls else 1883)
+    except ValueError:
+        raise ConfigError(f"broker URL {url!r}: bad port") from None
+    return BrokerAddress(parts.hostname, port, tls)
+
+
+def topic_segment(value: str, what: str) -> str:
+    """A topic level from an id: refuses wildcards, '/', '$' and empty values."""
+    if not _SEGMENT_RE.match(value):
+        raise ConfigError(f"{what} {value!r}: use letters, digits, '_', '-', '.' (a topic level)")
+    return value
+
+
+def default_client_id(athlete: str, role: str = "") -> str:
+    """``retrogait-<athlete>-<host>``: unique per athlete and machine (one daemon per runner)."""
+    host = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:32]
+    return "-".join(p for p in ("retrogait", role, athlete, host) if p)
+
+
+# --------------------------------------------------------------------------------------------
+# messages that are not gait events
+
+
+class DaemonStatus(BaseModel):
+    """Availability of one daemon: ``P/A/status``, retained; the last will publishes offline."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["daemon_status"] = "daemon_status"
+    state: Literal["online", "offline"]
+    reason: str = Field(default="", description="why offline: stopped, connection lost (will)")
+    athlete: str
+    client_id: str
+    session_id: str
+    software: str = f"retrogait {__version__}"
+    since: datetime | None = Field(default=None, description="when this state began, UTC")
+    dropped_events: int = Field(
+        default=0, description="events dropped so far because the outage buffer overflowed"
+    )
+
+
+class SensorSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strides: int = 0
+    backward_strides: int = 0
+    landings: int = 0
+    gaps: int = 0
+    gap_time_s: float = Field(default=0.0, description="summed gap length, s")
+    lost_packets: int = 0
+    disconnects: int = 0
+    decode_errors: int = Field(default=0, description="decode-error status events (first of kind)")
+    notifications: int | None = Field(default=None, description="from the session, if known")
+    samples: int | None = None
+    dropped_notifications: int | None = Field(
+        default=None, description="notifications dropped by a full acquisition queue (live only)"
+    )
+
+
+class SessionSummary(BaseModel):
+    """End-of-session summary: ``P/A/session``, retained."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["session_summary"] = "session_summary"
+    athlete: str
+    session_id: str
+    started: datetime = Field(description="wall-clock start, UTC")
+    ended: datetime | None = None
+    duration_s: float = Field(default=0.0, description="last event or stream time, s")
+    events: dict[str, int] = Field(default_factory=dict, description="events per kind")
+    strides: int = 0
+    backward_share: float | None = Field(default=None, description="backward strides / strides")
+    mean_cadence_spm: float | None = Field(default=None, description="mean of stride cadences")
+    mean_stride_length_m: float | None = None
+    mean_speed_m_s: float | None = None
+    foot_strikes: dict[str, int] = Field(default_factory=dict)
+    sensors: dict[str, SensorSummary] = Field(default_factory=dict)
+    mqtt_published: int = 0
+    mqtt_dropped: int = Field(default=0, description="events dropped by the outage buffer")
+    mqtt_reconnects: int = 0
+    recording: str | None = Field(default=None, description="recording file of the session")
+
+
+class SummaryBuilder:
+    """Accumulates a :class:`SessionSummary` from the event stream (pure, no I/O)."""
+
+    def __init__(self, athlete: str, session_id: str, started: datetime | None = None) -> None:
+        self.summary = SessionSummary(
+            athlete=athlete, session_id=session_id, started=started or datetime.now(UTC)
+        )
+        self._cad: list[float] = []
+        self._len: list[float] = []
+        self._speed: list[float] = []
+        self._backward = 0
+
+    def _sensor(self, sid: str) -> SensorSummary:
+        return self.summary.sensors.setdefault(sid, SensorSummary())
+
+    def add(self, event: Event) -> None:
+        s = self.summary
+        s.events[event.kind] = s.events.get(event.kind, 0) + 1
+        s.duration_s = max(s.duration_s, event.emitted_at_s, event.t_s)
+        sensor = getattr(event, "sensor", None)
+        st = self._sensor(sensor) if sensor is not None else None
+        if isinstance(event, StrideEvent) and st is not None:
+            s.strides += 1
+            st.strides += 1
+            if event.direction == "backward":
+                self._backward += 1
+                st.backward_strides += 1
+            self._cad.append(event.cadence_spm)
+            self._len.append(event.stride_length_m)
+            self._speed.append(event.speed_m_s)
+            s.foot_strikes[event.foot_strike] = s.foot_strikes.get(event.foot_strike, 0) + 1
+        elif st is not None:
+            match event.kind:
+                case "landing":
+                    st.landings += 1
+                case "gap":
+                    st.gaps += 1
+                    st.gap_time_s += event.end_s - event.start_s
+                    st.lost_packets += event.lost_packets
+                case "sensor_status":
+                    if event.status == "disconnected":
+                        st.disconnects += 1
+                    elif event.status == "decode_error":
+                        st.decode_errors += 1
+
+    def result(self) -> SessionSummary:
+        s = self.summary
+        mean = (lambda v: round(sum(v) / len(v), 3) if v else None)  # noqa: E731
+        s.mean_cadence_spm = mean(self._cad)
+        s.mean_stride_length_m = mean(self._len)
+        s.mean_speed_m_s = mean(self._speed)
+        s.backward_share = round(self._backward / s.strides, 3) if s.strides else None
+        s.ended = datetime.now(UTC)
+        return s
+
+
+# --------------------------------------------------------------------------------------------
+# routing: topic, QoS, retain and expiry per message kind (documented in docs/mqtt.md)
+
+
+@dataclass(frozen=True)
+class Route:
+    leaf: str
+    per_sensor: bool
+    qos: int
+    retain: bool
+    expiry_s: int | None
+    why: str
+
+
+ROUTES: dict[str, Route] = {
+    "landing": Route("landing", True, 1, False, 60, "a moment in time; stale after a minute"),
+    "stride": Route("stride", True, 1, False, 60, "one record per stride; at least once"),
+    "gap": Route("gap", True, 1, False, 300, "data-quality record"),
+    "fall": Route("fall", True, 1, False, None, "an alarm: must arrive, never expires"),
+    "activity": Route("activity", True, 1, True, None, "current state: late subscribers need it"),
+    "sensor_status": Route("status", True, 1, True, None, "current connection state"),
+    "cadence": Route("cadence", False, 1, True, 30, "live gauge value; expires when stale"),
+    "step": Route("step", False, 1, False, 60, "one record per step"),
+}
+STATUS_ROUTE = Route("status", False, 1, True, None, "availability; last will = offline")
+SESSION_ROUTE = Route("session", False, 1, True, None, "last session's summary")
+
+
+def event_topic(prefix: str, athlete: str, event: Event) -> str:
+    route = ROUTES[event.kind]
+    sensor = getattr(event, "sensor", None)
+    if route.per_sensor and sensor is not None:
+        return f"{prefix}/{athlete}/{sensor}/{route.leaf}"
+    return f"{prefix}/{athlete}/{route.leaf}"
+
+
+# --------------------------------------------------------------------------------------------
+# the sink
+
+
+@dataclass(slots=True)
+class _Out:
+    seq: int
+    topic: str
+    payload: bytes
+    route: Route
+
+
+@dataclass
+class MqttStats:
+    published: int = 0
+    dropped: int = 0
+    connects: int = 0
+    failures: int = 0
+    max_buffered: int = 0
+    protocol: str = ""
+
+
+def _tls_context(settings: MqttSettings) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(
+        cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None
+    )
+    if settings.tls_cert_file:
+        ctx.load_cert_chain(
+            str(settings.tls_cert_file),
+            str(settings.tls_key_file) if settings.tls_key_file else None,
+        )
+    if settings.tls_insecure:
+        ctx.check_hostname = False
+    return ctx
+
+
+def _first_leaf(group: BaseExceptionGroup[aiomqtt.MqttError]) -> aiomqtt.MqttError:
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    assert isinstance(exc, aiomqtt.MqttError)
+    return exc
+
+
+def _is_protocol_refusal(exc: aiomqtt.MqttError) -> bool:
+    rc = getattr(exc, "rc", None)
+    value = getattr(rc, "value", rc)
+    return value in (1, 132) or "protocol" in str(exc).lower()
+
+
+class MqttSink(Sink):
+    """Publishes events under ``<prefix>/<athlete>/...``; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        athlete: str,
+        session_id: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.athlete = topic_segment(athlete, "athlete")
+        self.prefix = settings.topic_prefix
+        self.address = parse_broker_url(settings.url)
+        self.client_id = client_id or settings.client_id or default_client_id(self.athlete)
+        self.session_id = session_id or uuid.uuid4().hex[:12]
+        self.stats = MqttStats()
+        self.summary = SummaryBuilder(self.athlete, self.session_id)
+        self.summary_extra: dict[str, Any] = {}
+        self._buf: deque[_Out] = deque()
+        self._seq = 0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._final: list[_Out] = []
+        self._task: asyncio.Task[None] | None = None
+        self._protocol: aiomqtt.ProtocolVersion | None = {
+            "5": aiomqtt.ProtocolVersion.V5, "3.1.1": aiomqtt.ProtocolVersion.V311, "auto": None,
+        }[settings.protocol]
+        self._since = datetime.now(UTC)
+        self.connected = asyncio.Event()
+        self._done = asyncio.Event()
+
+    # -- topics and payloads
+
+    @property
+    def status_topic(self) -> str:
+        return f"{self.prefix}/{self.athlete}/status"
+
+    @property
+    def session_topic(self) -> str:
+        return f"{self.prefix}/{self.athlete}/session"
+
+    def _status(self, state: Literal["online", "offline"], reason: str = "") -> bytes:
+        return DaemonStatus(
+            state=state, reason=reason, athlete=self.athlete, client_id=self.client_id,
+            session_id=self.session_id, since=self._since if state == "online" else None,
+            dropped_events=self.stats.dropped,
+        ).model_dump_json().encode()
+
+    def _properties(self, out: _Out, v5: bool) -> Properties | None:
+        if not v5:
+            return None
+        props = Properties(PacketTypes.PUBLISH)
+        props.ContentType = "application/json"
+        props.PayloadFormatIndicator = 1
+        if out.route.expiry_s is not None:
+            props.MessageExpiryInterval = out.route.expiry_s
+        props.UserProperty = [("seq", str(out.seq)), ("session", self.session_id)]
+        return props
+
+    # -- Sink interface
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="mqtt-publisher")
+
+    async def emit(self, event: Event) -> None:
+        self.summary.add(event)
+        self._seq += 1
+        out = _Out(
+            self._seq,
+            event_topic(self.prefix, self.athlete, event),
+            event.model_dump_json().encode(),
+            ROUTES[event.kind],
+        )
+        if len(self._buf) >= self.settings.buffer_events:
+            self._buf.popleft()
+            self.stats.dropped += 1
+            if self.stats.dropped == 1 or self.stats.dropped % 1000 == 0:
+                log.warning(
+                    "MQTT buffer full (%d events): dropped %d oldest event(s) so far",
+                    self.settings.buffer_events, self.stats.dropped,
+                )
+        self._buf.append(out)
+        self.stats.max_buffered = max(self.stats.max_buffered, len(self._buf))
+        self._wake.set()
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def build_summary(self) -> SessionSummary:
+        s = self.summary.result()
+        s.mqtt_published = self.stats.published
+        s.mqtt_dropped = self.stats.dropped
+        s.mqtt_reconnects = max(0, self.stats.connects - 1)
+        for key, value in self.summary_extra.items():
+            setattr(s, key, value)
+        return s
+
+    async def close(self) -> None:
+        """Deliver what is buffered (up to ``close_timeout_s``), the session summary and the
+        offline status, then disconnect. Events still buffered after the timeout are dropped."""
+        if self._task is None:
+            return
+        summary = self.build_summary()
+        self._final = [
+            _Out(0, self.session_topic, summary.model_dump_json().encode(), SESSION_ROUTE),
+        ]
+        self._closing = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._done.wait()), self.settings.close_timeout_s)
+        except TimeoutError:
+            left = len(self._buf)
+            self.stats.dropped += left
+            log.warning(
+                "MQTT broker %s:%d unreachable at shutdown: %d buffered event(s) not delivered",
+                self.address.host, self.address.port, left,
+            )
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # already logged
+            await self._task
+        self._task = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- connection loop
+
+    def _client(self, protocol: aiomqtt.ProtocolVersion) -> aiomqtt.Client:
+        user, pw = self.settings.credentials()
+        will = aiomqtt.Will(
+            self.status_topic, self._status("offline", "connection lost"), qos=1, retain=True
+        )
+        return aiomqtt.Client(
+            self.address.host,
+            self.address.port,
+            username=user,
+            password=pw,
+            identifier=self.client_id,
+            protocol=protocol,
+            will=will,
+            keepalive=self.settings.keepalive_s,
+            timeout=self.settings.timeout_s,
+            tls_context=_tls_context(self.settings) if self.address.tls else None,
+            tls_insecure=self.settings.tls_insecure if self.address.tls else None,
+        )
+
+    async def _run(self) -> None:
+        backoff = self.settings.backoff_min_s
+        while True:
+            protocol = self._protocol or aiomqtt.ProtocolVersion.V5
+            error: aiomqtt.MqttError | None = None
+            try:
+                async with self._client(protocol) as client:
+                    self._protocol = protocol
+                    self.stats.connects += 1
+                    self.stats.protocol = "5" if protocol == aiomqtt.ProtocolVersion.V5 else "3.1.1"
+                    log.info(
+                        "MQTT connected to %s:%d as %s (MQTT %s)", self.address.host,
+                        self.address.port, self.client_id, self.stats.protocol,
+                    )
+                    backoff = self.settings.backoff_min_s
+                    await self._session(client, protocol == aiomqtt.ProtocolVersion.V5)
+                    self._done.set()
+                    return
+            except* aiomqtt.MqttError as group:
+                error = _first_leaf(group)
+            self.connected.clear()
+            if (
+                self.settings.protocol == "auto"
+                and self.stats.connects == 0
+                and protocol == aiomqtt.ProtocolVersion.V5
+                and isinstance(error, aiomqtt.MqttCodeError)
+                and _is_protocol_refusal(error)
+            ):
+                log.info("MQTT broker refuses MQTT 5, using 3.1.1")
+                self._protocol = aiomqtt.ProtocolVersion.V311
+                continue
+            self.stats.failures += 1
+            level = logging.WARNING if self.stats.failures == 1 else logging.DEBUG
+            log.log(
+                level, "MQTT broker %s:%d: %s; %d event(s) buffered, retrying in %.1f s",
+                self.address.host, self.address.port, error, len(self._buf), backoff,
+            )
+            await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
+            backoff = min(backoff * 2, self.settings.backoff_max_s)
+
+    async def _session(self, client: aiomqtt.Client, v5: bool) -> None:
+        """One connection: publish online, then drain the buffer until closing; a dropped
+        connection surfaces as MqttError from the watcher and cancels the drainer."""
+        await client.publish(self.status_topic, self._status("online"), qos=1, retain=True)
+        self.connected.set()
+        async with asyncio.TaskGroup() as tg:
+            watcher = tg.create_task(self._watch(client))
+            await self._drain(client, v5)
+            for out in self._final:
+                await client.publish(
+                    out.topic, out.payload, qos=out.route.qos, retain=out.route.retain,
+                    properties=self._properties(out, v5),
+                )
+            await client.publish(self.status_topic, self._status("offline", "stopped"),
+                                 qos=1, retain=True)
+            watcher.cancel()
+
+    @staticmethod
+    async def _watch(client: aiomqtt.Client) -> None:
+        async for _ in client.messages:  # raises MqttError when the connection drops
+            pass
+
+    async def _drain(self, client: aiomqtt.Client, v5: bool) -> None:
+        while True:
+            if not self._buf:
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            out = self._buf.popleft()
+            try:
+                await client.publish(
+                    out.topic, out.payload, qos=out.route.qos, retain=out.route.retain,
+                    properties=self._properties(out, v5),
+                )
+            except BaseException:
+                self._buf.appendleft(out)  # not acknowledged: deliver again (at least once)
+                raise
+            self.stats.published += 1
+
+
+# --------------------------------------------------------------------------------------------
+# embedded broker (optional extra: pip install 'retrogait[embedded]')
+
+
+class EmbeddedBroker:
+    """An in-process amqtt broker on loopback (MQTT 3.1.1 only), for a laptop without a broker."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
+        self.host = host
+        self.port = port
+        self._broker: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        try:
+            from amqtt.broker import Broker
+        except ImportError:
+            raise ConfigError(
+                "--mqtt embedded needs the optional extra: pip install 'retrogait[embedded]'"
+            ) from None
+        config = {
+            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {
+                "allow_anonymous": True}},
+        }
+        self._broker = Broker(config)
+        try:
+            await self._broker.start()
+        except Exception as exc:
+            raise ConfigError(
+                f"embedded MQTT broker could not listen on {self.host}:{self.port}: {exc}"
+            ) from None
+        log.warning("embedded MQTT broker (amqtt, MQTT 3.1.1) listening on %s", self.url)
+
+    async def stop(self) -> None:
+        if self._broker is not None:
+            await self._broker.shutdown()
+            self._broker = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+def settings_for_url(url: str, base: MqttSettings | None = None, **overrides: Any) -> MqttSettings:
+    """Settings with ``url`` (and overrides) replaced; ``embedded`` forces MQTT 3.1.1."""
+    data = (base or MqttSettings()).model_dump()
+    data["url"] = url
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return MqttSettings.model_validate(data)

@@ -1,0 +1,131 @@
+"""Fixtures for the daemon tests: a real MQTT broker on a free loopback port, recordings.
+
+The broker is ``mosquitto`` when it is on PATH; otherwise the embedded amqtt broker in a child
+process (MQTT 3.1.1 only). On CI (``$CI`` set) Mosquitto is required and its absence fails.
+Never the system broker on 1883.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .helpers import make_recording
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"broker did not listen on 127.0.0.1:{port} within {timeout} s")
+
+
+_AMQTT_SCRIPT = """
+import asyncio, sys
+from retrogait.sinks.mqtt import EmbeddedBroker
+async def main():
+    async with EmbeddedBroker(port=int(sys.argv[1])):
+        await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+class Broker:
+    """A broker process we own: start, stop (SIGTERM), restart on the same port."""
+
+    def __init__(self, workdir: Path, persistence: bool = False) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.persistence = persistence
+        self.mosquitto = shutil.which("mosquitto") or (
+            "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+        )
+        if self.mosquitto is None and os.environ.get("CI"):
+            pytest.fail("CI requires Mosquitto on PATH (apt-get install mosquitto)")
+        self.kind = "mosquitto" if self.mosquitto else "amqtt"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    @property
+    def supports_v5(self) -> bool:
+        return self.kind == "mosquitto"
+
+    def start(self) -> None:
+        assert self.proc is None
+        log = open(self.workdir / f"broker-{self.port}.log", "ab")  # noqa: SIM115
+        if self.mosquitto:
+            conf = self.workdir / f"mosquitto-{self.port}.conf"
+            lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true"]
+            if self.persistence:
+                lines += ["persistence true", f"persistence_location {self.workdir}/",
+                          "autosave_interval 3600"]
+            else:
+                lines.append("persistence false")
+            if os.geteuid() == 0:
+                lines.append("user root")  # keep access to the temp dir
+            conf.write_text("\n".join(lines) + "\n")
+            cmd = [self.mosquitto, "-c", str(conf)]
+        else:
+            cmd = [sys.executable, "-c", _AMQTT_SCRIPT, str(self.port)]
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+        log.close()
+        _wait_port(self.port)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+            self.proc = None
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    b = Broker(tmp_path_factory.mktemp("broker"))
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[Broker]:
+    """A broker only this test uses (it may stop and restart it); persistence on, so queued
+    QoS 1 messages for a persistent-session subscriber survive a restart."""
+    b = Broker(tmp_path, persistence=True)
+    if b.kind != "mosquitto":
+        pytest.skip("outage tests need Mosquitto (persistent sessions over a restart)")
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="session")
+def small_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two rgimu sensors, 20 s, with a disconnect/reconnect and lost packets."""
+    path = tmp_path_factory.mktemp("rec") / "two-feet.jsonl"
+    make_recording(path, duration_s=20.0)
+    return path

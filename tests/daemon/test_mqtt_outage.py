@@ -1,0 +1,115 @@
+"""Broker outages: stop the real broker mid-stream, restart it on the same port, and check that
+nothing within the buffer bound is lost, order is kept, and drops beyond it are counted."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+from retrogait.events import CadenceEvent, parse_event
+from retrogait.sinks.mqtt import DaemonStatus, MqttSettings, MqttSink, SessionSummary
+
+from .conftest import Broker
+from .test_mqtt_e2e import CLI, Collector, analyze, event_lines
+
+
+def dedupe_adjacent(lines: list[str]) -> tuple[list[str], int]:
+    """At-least-once delivery may repeat the message in flight when the link broke."""
+    out: list[str] = []
+    dups = 0
+    for x in lines:
+        if out and out[-1] == x:
+            dups += 1
+            continue
+        out.append(x)
+    return out, dups
+
+
+async def _outage(broker: Broker, down_at: float, down_for: float) -> None:
+    await asyncio.sleep(down_at)
+    await asyncio.to_thread(broker.stop)
+    await asyncio.sleep(down_for)
+    await asyncio.to_thread(broker.start)
+
+
+async def _replay_with_outage(
+    broker: Broker, recording: Path, athlete: str, extra: list[str]
+) -> tuple[Collector, str]:
+    prefix = f"retrogait/{athlete}"
+    col = Collector(broker, f"{prefix}/#", persistent_id=f"test-sub-{athlete}")
+    task = asyncio.create_task(col.run(until_topic=f"{prefix}/session"))
+    await asyncio.wait_for(col.ready.wait(), 5)
+    proc = await asyncio.create_subprocess_exec(
+        *CLI, "replay", str(recording), "--speed", "5", "--quiet", "--mqtt", broker.url,
+        "--athlete", athlete, *extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    outage = asyncio.create_task(_outage(broker, down_at=1.5, down_for=1.5))
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    await outage
+    assert proc.returncode == 0, err.decode()
+    await asyncio.wait_for(task, 20)
+    return col, err.decode()
+
+
+async def test_outage_within_buffer_loses_nothing(own_broker: Broker, small_recording: Path,
+                                                  tmp_path: Path) -> None:
+    expected = analyze(small_recording, tmp_path / "events.jsonl")
+    athlete = "outage-ok"
+    col, _ = await _replay_with_outage(own_broker, small_recording, athlete, [])
+    got, dups = dedupe_adjacent(event_lines(col.messages, f"retrogait/{athlete}"))
+    assert col.reconnects >= 1, "the subscriber must have seen the broker go away"
+    assert got == expected
+    assert dups <= 1
+    summary = SessionSummary.model_validate_json(col.messages[-1][1])
+    assert summary.mqtt_dropped == 0 and summary.mqtt_reconnects >= 1
+
+
+async def test_outage_beyond_buffer_counts_drops(own_broker: Broker, small_recording: Path,
+                                                 tmp_path: Path) -> None:
+    expected = analyze(small_recording, tmp_path / "events.jsonl")
+    athlete = "outage-drop"
+    col, err = await _replay_with_outage(own_broker, small_recording, athlete,
+                                         ["--mqtt-buffer", "2"])
+    got, _ = dedupe_adjacent(event_lines(col.messages, f"retrogait/{athlete}"))
+    summary = SessionSummary.model_validate_json(col.messages[-1][1])
+    missing = [x for x in expected if x not in got]
+    assert summary.mqtt_dropped == len(missing) > 0
+    assert f"{summary.mqtt_dropped} event(s) dropped" in err
+    # the oldest buffered events were dropped: the survivors keep their order, and what is
+    # missing is one contiguous run of the expected stream
+    assert got == [x for x in expected if x in got]
+    idx = [expected.index(x) for x in missing]
+    assert idx == list(range(idx[0], idx[0] + len(idx)))
+
+
+async def test_sink_buffer_bound_in_process(own_broker: Broker) -> None:
+    """Deterministic: 50 events while the broker is down, buffer 20 -> the newest 20 arrive in
+    order after the restart, 30 counted as dropped, and the online status reports the count."""
+    athlete = "bound"
+    prefix = f"retrogait/{athlete}"
+    settings = MqttSettings(url=own_broker.url, buffer_events=20, backoff_min_s=0.1,
+                            backoff_max_s=0.3)
+    col = Collector(own_broker, f"{prefix}/#", persistent_id="bound-sub")
+    task = asyncio.create_task(col.run(until_topic=f"{prefix}/session"))
+    await asyncio.wait_for(col.ready.wait(), 5)
+    sink = MqttSink(settings, athlete)
+    await sink.start()
+    await asyncio.wait_for(sink.connected.wait(), 5)
+    await asyncio.to_thread(own_broker.stop)
+    await asyncio.sleep(0.3)
+    events = [CadenceEvent(t_s=i, emitted_at_s=i, steps_per_min=170 + i, window_s=10,
+                           steps_in_window=28, backward_share=1.0) for i in range(50)]
+    for e in events:
+        await sink.emit(e)
+    assert sink.buffered == 20 and sink.stats.dropped == 30
+    await asyncio.to_thread(own_broker.start)
+    await sink.close()
+    await asyncio.wait_for(task, 10)
+    got = [parse_event(x) for x in event_lines(col.messages, prefix)]
+    assert got == events[30:]
+    statuses = [DaemonStatus.model_validate_json(p) for t, p, _ in col.messages
+                if t == f"{prefix}/status"]
+    assert any(s.state == "online" and s.dropped_events == 30 for s in statuses)
+    summary = SessionSummary.model_validate_json(col.messages[-1][1])
+    assert summary.mqtt_dropped == 30 and summary.events["cadence"] == 50
