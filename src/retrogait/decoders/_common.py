@@ -76,11 +76,17 @@ class AccGyrPairer:
     ``t_sensor`` and in ``lost_packets``). Without times, samples pair in arrival order.
     When one stream runs more than ``max_pending`` samples ahead of a silent other stream,
     the excess is released with NaN for the missing sensor rather than held forever.
+
+    Without times, a lost notification would shift the pairing by one message for good. The
+    pairer learns which stream normally leads (arrives first); when the other one has led for
+    ``relock_after`` notifications in a row, it drops the surplus samples of the leading stream
+    (counted in ``lost_packets`` and :attr:`dropped_samples`) to pair up again.
     """
 
-    def __init__(self, tolerance_s: float | None, max_pending: int) -> None:
+    def __init__(self, tolerance_s: float | None, max_pending: int, relock_after: int = 8) -> None:
         self.tolerance_s = tolerance_s
         self.max_pending = max_pending
+        self.relock_after = relock_after
         self.reset()
 
     def reset(self) -> None:
@@ -88,6 +94,8 @@ class AccGyrPairer:
         self._gyr: list[tuple[float, FloatArray]] = []
         self._lost = 0
         self.dropped_samples = 0
+        self._lead_votes = 0  # > 0: acc usually leads, < 0: gyro usually leads
+        self._wrong_lead = 0
 
     @property
     def pending(self) -> tuple[int, int]:
@@ -101,6 +109,30 @@ class AccGyrPairer:
         queue = self._acc if which == "acc" else self._gyr
         times = np.full(len(values), np.nan) if t is None else t
         queue.extend(zip(times.tolist(), values, strict=True))
+        if self.tolerance_s is None:
+            self._check_lead()
+
+    def _check_lead(self) -> None:
+        surplus = len(self._acc) - len(self._gyr)
+        if surplus == 0:
+            return
+        lead = 1 if surplus > 0 else -1
+        if abs(self._lead_votes) < 16:  # learn the usual order from the first notifications
+            self._lead_votes += lead
+            return
+        if lead * self._lead_votes > 0:
+            self._wrong_lead = 0
+            return
+        self._wrong_lead += 1
+        if self._wrong_lead >= self.relock_after:
+            k = abs(surplus)
+            if lead > 0:
+                self._acc = self._acc[k:]
+            else:
+                self._gyr = self._gyr[k:]
+            self.dropped_samples += k
+            self._lost += 1
+            self._wrong_lead = 0
 
     def pop(self) -> list[SampleBlock]:
         """Blocks of the samples that can be paired (or released) now."""

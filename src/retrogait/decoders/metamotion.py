@@ -20,6 +20,7 @@ rotation arrive in separate notifications and are paired in arrival order.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,6 +95,19 @@ def acc_config_command(chip: str, odr_hz: float, range_g: float) -> bytes:
 def gyr_config_command(odr_hz: float, range_dps: float) -> bytes:
     """``13 03 <gyr_conf> <range>`` (bandwidth bits 2, as the SDK's default)."""
     return bytes([GYR_MODULE, 0x03, 0x20 | ODR_CODES[odr_hz], GYR_RANGE_BYTE[range_dps]])
+
+
+def connection_parameters_command(
+    min_interval_ms: float, max_interval_ms: float, latency: int, timeout_ms: float
+) -> bytes:
+    """Settings ``11 09``: connection interval (1.25 ms units), latency, timeout (10 ms units).
+
+    MbientLab asks for a 7.5 ms maximum interval to stream above 100 Hz.
+    """
+    return bytes([0x11, 0x09]) + struct.pack(
+        "<HHHH", round(min_interval_ms / 1.25), round(max_interval_ms / 1.25), latency,
+        round(timeout_ms / 10),
+    )
 
 
 def _chip(params: Mapping[str, Any]) -> str:
