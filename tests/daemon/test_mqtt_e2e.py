@@ -13,7 +13,8 @@ from pathlib import Path
 import aiomqtt
 
 from retrogait.events import parse_event
-from retrogait.sinks.mqtt import DaemonStatus, SessionSummary
+from retrogait.insights.summary import SessionSummary
+from retrogait.sinks.mqtt import DaemonStatus
 
 from .conftest import Broker
 
@@ -49,7 +50,8 @@ class Collector:
         )
 
     async def run(self, until_topic: str) -> None:
-        """Collect until a message arrives on ``until_topic``; reconnect if the broker goes."""
+        """Collect until a message arrives on ``until_topic`` (for a ``.../status`` topic: an
+        offline status); reconnect if the broker goes."""
         while True:
             try:
                 async with self.client() as c:
@@ -60,7 +62,9 @@ class Collector:
                     self.ready.set()
                     async for m in c.messages:
                         self.messages.append((str(m.topic), bytes(m.payload), m.retain))  # type: ignore[arg-type]
-                        if str(m.topic) == until_topic:
+                        if str(m.topic) == until_topic and (
+                            not until_topic.endswith("/status") or b'"stopped"' in m.payload  # type: ignore[operator]
+                        ):
                             return
             except aiomqtt.MqttError:
                 self.reconnects += 1
@@ -76,6 +80,16 @@ def _session_props(persistent: bool) -> object:
     p = Properties(PacketTypes.CONNECT)
     p.SessionExpiryInterval = 3600
     return p
+
+
+def session_summary(messages: list[tuple[str, bytes, bool]], prefix: str) -> SessionSummary:
+    [payload] = [p for t, p, _ in messages if t == f"{prefix}/session"]
+    return SessionSummary.model_validate_json(payload)
+
+
+def final_status(messages: list[tuple[str, bytes, bool]], prefix: str) -> DaemonStatus:
+    return DaemonStatus.model_validate_json(
+        [p for t, p, _ in messages if t == f"{prefix}/status"][-1])
 
 
 def event_lines(messages: list[tuple[str, bytes, bool]], prefix: str) -> list[str]:
@@ -95,7 +109,7 @@ async def test_replay_mqtt_matches_analyze(broker: Broker, small_recording: Path
     athlete = "e2e-analyze"
     prefix = f"retrogait/{athlete}"
     col = Collector(broker, f"{prefix}/#")
-    task = asyncio.create_task(col.run(until_topic=f"{prefix}/session"))
+    task = asyncio.create_task(col.run(until_topic=f"{prefix}/status"))
     await asyncio.wait_for(col.ready.wait(), 5)
     proc = await asyncio.create_subprocess_exec(
         *CLI, "replay", str(small_recording), "--speed", "max", "--quiet",
@@ -124,13 +138,13 @@ async def test_replay_mqtt_matches_analyze(broker: Broker, small_recording: Path
         sensor = getattr(ev, "sensor", None)
         leaf = "status" if ev.kind == "sensor_status" else ev.kind
         assert topic == (f"{prefix}/{sensor}/{leaf}" if sensor else f"{prefix}/{leaf}")
-    summary = SessionSummary.model_validate_json(col.messages[-1][1])
+    summary = session_summary(col.messages, prefix)
     assert summary.athlete == athlete
-    assert sum(summary.events.values()) == len(expected)
-    assert summary.mqtt_dropped == 0
+    assert summary.quality.gaps == sum(parse_event(x).kind == "gap" for x in expected)
     statuses = [DaemonStatus.model_validate_json(p) for t, p, _ in col.messages
                 if t == f"{prefix}/status"]
-    assert statuses[0].state == "online"
+    assert [s.state for s in statuses] == ["online", "offline"]
+    assert statuses[-1].published_events == len(expected) and statuses[-1].dropped_events == 0
 
 
 async def test_status_retained_and_offline_after_clean_exit(

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 from retrogait.events import CadenceEvent, parse_event
-from retrogait.sinks.mqtt import DaemonStatus, MqttSettings, MqttSink, SessionSummary
+from retrogait.sinks.mqtt import DaemonStatus, MqttSettings, MqttSink
 
 from .conftest import Broker
-from .test_mqtt_e2e import CLI, Collector, analyze, event_lines
+from .test_mqtt_e2e import CLI, Collector, analyze, event_lines, final_status, session_summary
 
 
 def dedupe_adjacent(lines: list[str]) -> tuple[list[str], int]:
@@ -38,7 +38,7 @@ async def _replay_with_outage(
 ) -> tuple[Collector, str]:
     prefix = f"retrogait/{athlete}"
     col = Collector(broker, f"{prefix}/#", persistent_id=f"test-sub-{athlete}")
-    task = asyncio.create_task(col.run(until_topic=f"{prefix}/session"))
+    task = asyncio.create_task(col.run(until_topic=f"{prefix}/status"))
     await asyncio.wait_for(col.ready.wait(), 5)
     proc = await asyncio.create_subprocess_exec(
         *CLI, "replay", str(recording), "--speed", "5", "--quiet", "--mqtt", broker.url,
@@ -61,8 +61,9 @@ async def test_outage_within_buffer_loses_nothing(own_broker: Broker, small_reco
     assert col.reconnects >= 1, "the subscriber must have seen the broker go away"
     assert got == expected
     assert dups <= 1
-    summary = SessionSummary.model_validate_json(col.messages[-1][1])
-    assert summary.mqtt_dropped == 0 and summary.mqtt_reconnects >= 1
+    status = final_status(col.messages, f"retrogait/{athlete}")
+    assert status.dropped_events == 0 and status.reconnects >= 1
+    session_summary(col.messages, f"retrogait/{athlete}")
 
 
 async def test_outage_beyond_buffer_counts_drops(own_broker: Broker, small_recording: Path,
@@ -72,10 +73,10 @@ async def test_outage_beyond_buffer_counts_drops(own_broker: Broker, small_recor
     col, err = await _replay_with_outage(own_broker, small_recording, athlete,
                                          ["--mqtt-buffer", "2"])
     got, _ = dedupe_adjacent(event_lines(col.messages, f"retrogait/{athlete}"))
-    summary = SessionSummary.model_validate_json(col.messages[-1][1])
+    status = final_status(col.messages, f"retrogait/{athlete}")
     missing = [x for x in expected if x not in got]
-    assert summary.mqtt_dropped == len(missing) > 0
-    assert f"{summary.mqtt_dropped} event(s) dropped" in err
+    assert status.dropped_events == len(missing) > 0
+    assert f"{status.dropped_events} event(s) dropped" in err
     # the oldest buffered events were dropped: the survivors keep their order, and what is
     # missing is one contiguous run of the expected stream
     assert got == [x for x in expected if x in got]
@@ -91,7 +92,7 @@ async def test_sink_buffer_bound_in_process(own_broker: Broker) -> None:
     settings = MqttSettings(url=own_broker.url, buffer_events=20, backoff_min_s=0.1,
                             backoff_max_s=0.3)
     col = Collector(own_broker, f"{prefix}/#", persistent_id="bound-sub")
-    task = asyncio.create_task(col.run(until_topic=f"{prefix}/session"))
+    task = asyncio.create_task(col.run(until_topic=f"{prefix}/status"))
     await asyncio.wait_for(col.ready.wait(), 5)
     sink = MqttSink(settings, athlete)
     await sink.start()
@@ -111,5 +112,5 @@ async def test_sink_buffer_bound_in_process(own_broker: Broker) -> None:
     statuses = [DaemonStatus.model_validate_json(p) for t, p, _ in col.messages
                 if t == f"{prefix}/status"]
     assert any(s.state == "online" and s.dropped_events == 30 for s in statuses)
-    summary = SessionSummary.model_validate_json(col.messages[-1][1])
-    assert summary.mqtt_dropped == 30 and summary.events["cadence"] == 50
+    assert final_status(col.messages, prefix).dropped_events == 30
+    session_summary(col.messages, prefix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +55,8 @@ async def mqtt_sink(
     topic_prefix: str | None = None,
     buffer_events: int | None = None,
     client_role: str = "",
+    sensors: Iterable[str] = (),
+    recording: str | None = None,
 ) -> AsyncIterator[MqttSink]:
     """An MQTT sink (and the embedded broker if asked for) for the duration of the block.
 
@@ -74,7 +76,8 @@ async def mqtt_sink(
         client_id = None
         if client_role:
             client_id = settings.client_id or default_client_id(athlete, client_role)
-        yield MqttSink(settings, athlete, client_id=client_id)
+        yield MqttSink(settings, athlete, client_id=client_id, sensors=sensors,
+                       recording=recording)
     finally:
         if broker is not None:
             await broker.stop()
@@ -89,12 +92,13 @@ async def replay_to_mqtt(
     daemon publishes (same topics, payloads, QoS, retain, summary at the end)."""
     from retrogait.recording.reader import read_header
 
-    athlete = args.athlete or read_header(args.recording).athlete or "athlete"
+    header = read_header(args.recording)
+    athlete = args.athlete or header.athlete or "athlete"
     async with mqtt_sink(
         args.mqtt, athlete, topic_prefix=args.topic_prefix, buffer_events=args.mqtt_buffer,
-        client_role="replay",
+        client_role="replay", sensors=[s.id for s in header.sensors],
+        recording=args.recording.name,
     ) as sink:
-        sink.summary_extra["recording"] = str(args.recording)
         source = await replay(args.recording, args.speed, [*sinks, sink])
         if sink.stats.dropped:
             print(f"retrogait: warning: MQTT: {sink.stats.dropped} event(s) dropped "

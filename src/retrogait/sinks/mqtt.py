@@ -3,7 +3,7 @@
 Topic tree (``P`` = topic prefix, ``A`` = athlete id, ``S`` = sensor id; see ``docs/mqtt.md``)::
 
     P/A/status            retained, QoS 1: DaemonStatus, online; the MQTT last will says offline
-    P/A/session           retained, QoS 1: SessionSummary at the end of a session
+    P/A/session           retained, QoS 1: insights SessionSummary at the end of a session
     P/A/cadence           retained, QoS 1: CadenceEvent (MQTT 5 expiry 30 s)
     P/A/step              QoS 1: StepEvent
     P/A/S/landing|stride|gap|fall       QoS 1: the event models
@@ -34,6 +34,7 @@ import socket
 import ssl
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,8 +49,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from retrogait import __version__
 from retrogait.errors import ConfigError
-from retrogait.events import Event, StrideEvent
+from retrogait.events import Event
+from retrogait.insights.summary import SummaryBuilder
 from retrogait.sinks.base import Sink
+from retrogait.sources.base import SourceItem
 
 log = logging.getLogger(__name__)
 
@@ -177,108 +180,11 @@ class DaemonStatus(BaseModel):
     session_id: str
     software: str = f"retrogait {__version__}"
     since: datetime | None = Field(default=None, description="when this state began, UTC")
+    published_events: int = Field(default=0, description="events the broker acknowledged")
     dropped_events: int = Field(
         default=0, description="events dropped so far because the outage buffer overflowed"
     )
-
-
-class SensorSummary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    strides: int = 0
-    backward_strides: int = 0
-    landings: int = 0
-    gaps: int = 0
-    gap_time_s: float = Field(default=0.0, description="summed gap length, s")
-    lost_packets: int = 0
-    disconnects: int = 0
-    decode_errors: int = Field(default=0, description="decode-error status events (first of kind)")
-    notifications: int | None = Field(default=None, description="from the session, if known")
-    samples: int | None = None
-    dropped_notifications: int | None = Field(
-        default=None, description="notifications dropped by a full acquisition queue (live only)"
-    )
-
-
-class SessionSummary(BaseModel):
-    """End-of-session summary: ``P/A/session``, retained."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["session_summary"] = "session_summary"
-    athlete: str
-    session_id: str
-    started: datetime = Field(description="wall-clock start, UTC")
-    ended: datetime | None = None
-    duration_s: float = Field(default=0.0, description="last event or stream time, s")
-    events: dict[str, int] = Field(default_factory=dict, description="events per kind")
-    strides: int = 0
-    backward_share: float | None = Field(default=None, description="backward strides / strides")
-    mean_cadence_spm: float | None = Field(default=None, description="mean of stride cadences")
-    mean_stride_length_m: float | None = None
-    mean_speed_m_s: float | None = None
-    foot_strikes: dict[str, int] = Field(default_factory=dict)
-    sensors: dict[str, SensorSummary] = Field(default_factory=dict)
-    mqtt_published: int = 0
-    mqtt_dropped: int = Field(default=0, description="events dropped by the outage buffer")
-    mqtt_reconnects: int = 0
-    recording: str | None = Field(default=None, description="recording file of the session")
-
-
-class SummaryBuilder:
-    """Accumulates a :class:`SessionSummary` from the event stream (pure, no I/O)."""
-
-    def __init__(self, athlete: str, session_id: str, started: datetime | None = None) -> None:
-        self.summary = SessionSummary(
-            athlete=athlete, session_id=session_id, started=started or datetime.now(UTC)
-        )
-        self._cad: list[float] = []
-        self._len: list[float] = []
-        self._speed: list[float] = []
-        self._backward = 0
-
-    def _sensor(self, sid: str) -> SensorSummary:
-        return self.summary.sensors.setdefault(sid, SensorSummary())
-
-    def add(self, event: Event) -> None:
-        s = self.summary
-        s.events[event.kind] = s.events.get(event.kind, 0) + 1
-        s.duration_s = max(s.duration_s, event.emitted_at_s, event.t_s)
-        sensor = getattr(event, "sensor", None)
-        st = self._sensor(sensor) if sensor is not None else None
-        if isinstance(event, StrideEvent) and st is not None:
-            s.strides += 1
-            st.strides += 1
-            if event.direction == "backward":
-                self._backward += 1
-                st.backward_strides += 1
-            self._cad.append(event.cadence_spm)
-            self._len.append(event.stride_length_m)
-            self._speed.append(event.speed_m_s)
-            s.foot_strikes[event.foot_strike] = s.foot_strikes.get(event.foot_strike, 0) + 1
-        elif st is not None:
-            match event.kind:
-                case "landing":
-                    st.landings += 1
-                case "gap":
-                    st.gaps += 1
-                    st.gap_time_s += event.end_s - event.start_s
-                    st.lost_packets += event.lost_packets
-                case "sensor_status":
-                    if event.status == "disconnected":
-                        st.disconnects += 1
-                    elif event.status == "decode_error":
-                        st.decode_errors += 1
-
-    def result(self) -> SessionSummary:
-        s = self.summary
-        mean = (lambda v: round(sum(v) / len(v), 3) if v else None)  # noqa: E731
-        s.mean_cadence_spm = mean(self._cad)
-        s.mean_stride_length_m = mean(self._len)
-        s.mean_speed_m_s = mean(self._speed)
-        s.backward_share = round(self._backward / s.strides, 3) if s.strides else None
-        s.ended = datetime.now(UTC)
-        return s
+    reconnects: int = Field(default=0, description="broker reconnections in this run")
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,6 +282,8 @@ class MqttSink(Sink):
         athlete: str,
         session_id: str | None = None,
         client_id: str | None = None,
+        sensors: Iterable[str] = (),
+        recording: str | None = None,
     ) -> None:
         self.settings = settings
         self.athlete = topic_segment(athlete, "athlete")
@@ -384,8 +292,10 @@ class MqttSink(Sink):
         self.client_id = client_id or settings.client_id or default_client_id(self.athlete)
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self.stats = MqttStats()
-        self.summary = SummaryBuilder(self.athlete, self.session_id)
-        self.summary_extra: dict[str, Any] = {}
+        self.summary = SummaryBuilder(
+            athlete=self.athlete, session_id=self.session_id, started_at=datetime.now(UTC),
+            sensors=sensors, recording=recording,
+        )
         self._buf: deque[_Out] = deque()
         self._seq = 0
         self._wake = asyncio.Event()
@@ -413,7 +323,8 @@ class MqttSink(Sink):
         return DaemonStatus(
             state=state, reason=reason, athlete=self.athlete, client_id=self.client_id,
             session_id=self.session_id, since=self._since if state == "online" else None,
-            dropped_events=self.stats.dropped,
+            published_events=self.stats.published, dropped_events=self.stats.dropped,
+            reconnects=max(0, self.stats.connects - 1),
         ).model_dump_json().encode()
 
     def _properties(self, out: _Out, v5: bool) -> Properties | None:
@@ -458,24 +369,16 @@ class MqttSink(Sink):
     def buffered(self) -> int:
         return len(self._buf)
 
-    def build_summary(self) -> SessionSummary:
-        s = self.summary.result()
-        s.mqtt_published = self.stats.published
-        s.mqtt_dropped = self.stats.dropped
-        s.mqtt_reconnects = max(0, self.stats.connects - 1)
-        for key, value in self.summary_extra.items():
-            setattr(s, key, value)
-        return s
+    async def observe(self, item: SourceItem) -> None:
+        self.summary.observe(item.t)
 
     async def close(self) -> None:
         """Deliver what is buffered (up to ``close_timeout_s``), the session summary and the
         offline status, then disconnect. Events still buffered after the timeout are dropped."""
         if self._task is None:
             return
-        summary = self.build_summary()
-        self._final = [
-            _Out(0, self.session_topic, summary.model_dump_json().encode(), SESSION_ROUTE),
-        ]
+        summary = self.summary.summary()
+        self._final = [_Out(0, self.session_topic, summary.to_json().encode(), SESSION_ROUTE)]
         self._closing = True
         self._wake.set()
         try:
