@@ -79,6 +79,18 @@ IntArray = NDArray[np.int64]
 # --------------------------------------------------------------------------- control point
 
 
+FEATURE_BITS = {(1, 0): ECG, (1, 1): PPG, (1, 2): ACC, (1, 3): PPI, (1, 5): GYRO,
+                (1, 6): MAGNETOMETER, (1, 7): 7, (2, 1): SDK_MODE, (2, 2): 10, (2, 3): 11,
+                (2, 4): 12, (2, 5): 13, (2, 6): 14}
+
+
+def parse_features(payload: bytes) -> set[int]:
+    """Measurement types in a control-point feature read (``0F <mask1> <mask2> ...``)."""
+    if len(payload) < 3 or payload[0] != CP_FEATURES:
+        raise DecodeError("polar_pmd: not a feature read response (0F ...)")
+    return {m for (byte, bit), m in FEATURE_BITS.items() if payload[byte] >> bit & 1}
+
+
 def parse_settings(data: bytes) -> dict[int, list[float]]:
     """Settings TLVs (``type, count, count x value``) -> {type: values}."""
     out: dict[int, list[float]] = {}
