@@ -17,6 +17,9 @@ COMMAND_MODULES = [
     "retrogait.cli.replay_cmd",
     "retrogait.cli.import_cmd",
     "retrogait.cli.profiles_cmd",
+    "retrogait.cli.report_cmd",
+    "retrogait.cli.history_cmd",
+    "retrogait.cli.export_cmd",
 ]
 
 

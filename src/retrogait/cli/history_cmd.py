@@ -1,0 +1,114 @@
+"""``retrogait history``: stored sessions, weekly backward volume and the progression warning."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retrogait.errors import ConfigError
+
+if TYPE_CHECKING:
+    from retrogait.insights.history import History
+
+
+def _pct(text: str) -> float:
+    try:
+        v = float(text.rstrip("%").strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a percentage like 10 or 10%, not {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError("the limit must be >= 0 %")
+    return v / 100.0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "history",
+        help="show stored sessions and weekly backward volume (or add a recording to it)",
+        description=(
+            "The session history is a SQLite file, by default "
+            "$XDG_DATA_HOME/retrogait/history.sqlite (~/.local/share/...), or $RETROGAIT_HISTORY "
+            "or --history. A week warns when its backward distance exceeds the previous week's "
+            "by more than --limit (default 10 %%; exactly at the limit does not warn)."
+        ),
+    )
+    p.add_argument("--history", type=Path, help="history file")
+    p.add_argument("--athlete", help="only this athlete")
+    p.add_argument("--limit", type=_pct, default=0.10, metavar="PCT",
+                   help="weekly progression limit in %% (default 10)")
+    p.add_argument("--sessions", type=int, default=20, metavar="N",
+                   help="list the last N sessions (default 20, 0 = none)")
+    actions = p.add_subparsers(dest="history_action", metavar="ACTION")
+    add = actions.add_parser("add", help="analyse recordings and store their summaries")
+    add.add_argument("recordings", nargs="+", type=Path)
+    add.add_argument("--replace", action="store_true",
+                     help="overwrite a session already in the history")
+    add.add_argument("--body-mass", type=float, metavar="KG")
+    p.set_defaults(func=run_history)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from retrogait.insights.history import History
+
+    with History(args.history) as h:
+        if args.history_action == "add":
+            from retrogait.insights.recording import analyze_recording
+
+            for rec in args.recordings:
+                if not rec.is_file():
+                    raise ConfigError(f"{rec}: no such recording")
+                summary = analyze_recording(rec, body_mass_kg=args.body_mass).summary
+                h.add_session(summary, replace=args.replace)
+                print(f"added {summary.session_id}: backward {summary.backward.distance_m:.0f} m"
+                      f", forward {summary.forward.distance_m:.0f} m")
+            return 0
+        print(format_history(h, args.athlete, args.limit, args.sessions))
+        return 0
+
+
+def _athletes(h: History, athlete: str | None) -> list[str | None]:
+    if athlete is not None:
+        return [athlete]
+    names = sorted({r.athlete or "" for r in h.sessions()})
+    return [n or None for n in names] if len(names) > 1 else [None]
+
+
+def format_history(h: History, athlete: str | None, limit: float, n_sessions: int) -> str:
+    """Sessions table and weekly backward volume per athlete, warnings flagged."""
+    from retrogait.insights.summary import format_duration
+
+    lines = [f"history: {h.path}"]
+    rows = h.sessions(athlete)
+    if not rows:
+        lines.append("no sessions yet (retrogait history add RECORDING)")
+        return "\n".join(lines)
+    if n_sessions:
+        lines.append("")
+        lines.append(f"{'started':<17} {'athlete':<10} {'duration':>8} {'backward':>10} "
+                     f"{'forward':>9}  session")
+        for r in rows[-n_sessions:]:
+            lines.append(
+                f"{r.started_at.astimezone():%Y-%m-%d %H:%M} {(r.athlete or '-'):<10.10} "
+                f"{format_duration(r.duration_s):>8} {r.backward_distance_m:>8.0f} m "
+                f"{r.forward_distance_m:>7.0f} m  {r.session_id}"
+            )
+    for who in _athletes(h, athlete):
+        weeks = h.weekly(who, limit)
+        lines.append("")
+        lines.append(f"weekly backward volume{(' - ' + who) if who else ''} "
+                     f"(progression limit {limit * 100:.0f} %)")
+        lines.append(f"{'week':<9} {'from':<10} {'sessions':>8} {'backward':>10} {'time':>8}"
+                     f" {'change':>8}")
+        for w in weeks:
+            change = "" if w.change is None else f"{w.change * 100:+.1f} %"
+            flag = "  WARNING: " + w.note if w.warning else (f"  ({w.note})" if w.note else "")
+            lines.append(
+                f"{w.iso_week:<9} {w.week_start:%Y-%m-%d} {w.sessions:>8} "
+                f"{w.backward_distance_m:>8.0f} m {format_duration(w.backward_time_s):>8} "
+                f"{change:>8}{flag}"
+            )
+        if weeks and weeks[-1].warning:
+            lines.append(f"WARNING: {weeks[-1].iso_week}: {weeks[-1].note}. The usual advice for "
+                         "new retro runners is to build backward volume gradually.")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""``retrogait report RECORDING_OR_SESSION``: HTML report with figures, plus the PNGs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from retrogait.errors import ConfigError
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report with figures for a recording or stored session",
+        description=(
+            "Analyses a recording (or looks up a session id in the history and re-analyses its "
+            "recording when it still exists) and writes report.html (figures embedded, opens "
+            "offline) and the figures as PNG files. Needs matplotlib: "
+            "pip install 'retrogait[report]'."
+        ),
+    )
+    p.add_argument("target", metavar="RECORDING_OR_SESSION",
+                   help="a recording file (.jsonl / .jsonl.gz) or a session id from the history")
+    p.add_argument("-o", "--output", type=Path,
+                   help="output directory (default: ./report-<session id>)")
+    p.add_argument("--history", type=Path,
+                   help="history file for session ids (default: $RETROGAIT_HISTORY or "
+                        "$XDG_DATA_HOME/retrogait/history.sqlite)")
+    p.add_argument("--body-mass", type=float, metavar="KG",
+                   help="body mass, kg, to state the energy estimate in kcal")
+    p.set_defaults(func=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from retrogait.insights.history import History
+    from retrogait.insights.recording import analyze_recording
+    from retrogait.insights.report import write_report
+
+    if args.body_mass is not None and not 20 <= args.body_mass <= 300:
+        raise ConfigError("--body-mass: give the body mass in kg (20-300)")
+    target = Path(args.target)
+    strides, gaps, recording = [], [], None
+    if target.is_file():
+        session = analyze_recording(target, body_mass_kg=args.body_mass)
+        summary, strides, gaps, recording = (
+            session.summary, session.strides, session.gaps, target)
+    else:
+        if target.suffix in (".gz", ".jsonl") or "/" in args.target:
+            raise ConfigError(f"{target}: no such recording")
+        with History(args.history) as h:
+            summary = h.summary(args.target)
+        rec = Path(summary.recording) if summary.recording else None
+        if rec is not None and rec.is_file():
+            session = analyze_recording(rec, body_mass_kg=args.body_mass)
+            summary, strides, gaps, recording = session.summary, session.strides, \
+                session.gaps, rec
+        else:
+            print(f"note: the recording of {summary.session_id} is not available; "
+                  "the report shows the stored summary only")
+    out = args.output or Path(f"report-{summary.session_id}")
+    result = write_report(out, summary, strides, gaps, recording)
+    print(f"wrote {result.html} and {len(result.pngs)} figures in {out}")
+    return 0
