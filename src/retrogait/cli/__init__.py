@@ -15,8 +15,11 @@ from retrogait.errors import RetrogaitError
 # modules providing sub-commands, in the order `retrogait --help` lists them
 COMMAND_MODULES = [
     "retrogait.cli.replay_cmd",
+    "retrogait.cli.run_cmd",
+    "retrogait.cli.scan_cmd",
     "retrogait.cli.import_cmd",
     "retrogait.cli.profiles_cmd",
+    "retrogait.cli.simulate_cmd",
     "retrogait.cli.report_cmd",
     "retrogait.cli.history_cmd",
     "retrogait.cli.export_cmd",

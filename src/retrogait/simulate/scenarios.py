@@ -1,0 +1,177 @@
+"""Named scenarios: sequences of segments (still, walk/run in a direction, turns, fidgeting).
+
+Every scenario starts standing still (3 s, time for gravity/bias calibration) and ends
+standing (2 s + the planner's final second). Compose your own with :class:`Scenario` and the
+segment types of :mod:`retrogait.simulate.gait`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from retrogait.errors import ConfigError
+from retrogait.simulate.gait import (
+    BACKWARD_RUN,
+    BACKWARD_WALK,
+    FORWARD_RUN_FOREFOOT,
+    FORWARD_RUN_MIDFOOT,
+    FORWARD_RUN_REARFOOT,
+    FORWARD_WALK,
+    Fidget,
+    GaitStyle,
+    Locomotion,
+    Segment,
+    Still,
+)
+
+HEAD_S = 3.0
+TAIL_S = 2.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    default_duration_s: float
+    min_duration_s: float
+    build: Callable[[float], list[Segment]]
+
+    def segments(self, duration_s: float | None = None) -> list[Segment]:
+        d = self.default_duration_s if duration_s is None else float(duration_s)
+        if d < self.min_duration_s:
+            raise ConfigError(
+                f"scenario {self.name} needs --duration >= {self.min_duration_s:g} s, got {d:g}"
+            )
+        return self.build(d)
+
+
+def _steady(style: GaitStyle) -> Callable[[float], list[Segment]]:
+    def build(d: float) -> list[Segment]:
+        return [Still(HEAD_S), Locomotion(style, duration_s=d - HEAD_S - TAIL_S), Still(TAIL_S)]
+
+    return build
+
+
+def _still(d: float) -> list[Segment]:
+    return [Still(d)]
+
+
+def _tapping(d: float) -> list[Segment]:
+    inner = d - HEAD_S - TAIL_S
+    return [
+        Still(HEAD_S),
+        Fidget(inner / 2, feet=("right",), kinds=("toe_tap", "heel_tap")),
+        Fidget(inner / 2, feet=("left", "right"), kinds=("toe_tap", "heel_tap", "twist")),
+        Still(TAIL_S),
+    ]
+
+
+def _walk_run(d: float) -> list[Segment]:
+    inner = (d - HEAD_S - TAIL_S) / 3
+    return [
+        Still(HEAD_S),
+        Locomotion(FORWARD_WALK, duration_s=inner),
+        Locomotion(FORWARD_RUN_REARFOOT, duration_s=inner),
+        Locomotion(FORWARD_WALK, duration_s=inner),
+        Still(TAIL_S),
+    ]
+
+
+def _backward_walk_run(d: float) -> list[Segment]:
+    inner = (d - HEAD_S - TAIL_S) / 3
+    return [
+        Still(HEAD_S),
+        Locomotion(BACKWARD_WALK, duration_s=inner),
+        Locomotion(BACKWARD_RUN, duration_s=inner),
+        Locomotion(BACKWARD_WALK, duration_s=inner),
+        Still(TAIL_S),
+    ]
+
+
+def _turnaround(d: float) -> list[Segment]:
+    stop = 1.5
+    inner = (d - HEAD_S - TAIL_S - stop) / 2
+    return [
+        Still(HEAD_S),
+        Locomotion(FORWARD_RUN_REARFOOT, duration_s=inner),
+        Still(stop),
+        Locomotion(BACKWARD_RUN, duration_s=inner),
+        Still(TAIL_S),
+    ]
+
+
+def _walk_turn(d: float) -> list[Segment]:
+    inner = (d - HEAD_S - TAIL_S) / 2 - 1.5
+    return [
+        Still(HEAD_S),
+        Locomotion(FORWARD_WALK, duration_s=inner),
+        Locomotion(FORWARD_WALK, steps=5, turn_deg=180.0),
+        Locomotion(FORWARD_WALK, duration_s=inner),
+        Still(TAIL_S),
+    ]
+
+
+def _session(d: float) -> list[Segment]:
+    """Warm-up walk, backward-running intervals with a walk and a fidgeting rest, a turn-around,
+    a 180° walking turn and a forward jog; ~60 % of the time running backward."""
+    u = (d - HEAD_S - TAIL_S - 10.5) / 100.0  # the fixed stops take 10.5 s
+    return [
+        Still(HEAD_S),
+        Locomotion(FORWARD_WALK, duration_s=10 * u),
+        Still(1.5),  # turn-around: forward -> stop -> backward
+        Locomotion(BACKWARD_WALK, duration_s=4 * u),
+        Locomotion(BACKWARD_RUN, duration_s=28 * u),
+        Locomotion(BACKWARD_WALK, duration_s=4 * u),
+        Still(1.0),
+        Fidget(4.0, feet=("right",), kinds=("toe_tap", "heel_tap")),
+        Locomotion(BACKWARD_RUN, duration_s=28 * u),
+        Still(2.0),
+        Locomotion(FORWARD_WALK, duration_s=4 * u),
+        Locomotion(FORWARD_WALK, steps=5, turn_deg=180.0),
+        Locomotion(FORWARD_WALK, duration_s=4 * u),
+        Locomotion(FORWARD_RUN_MIDFOOT, duration_s=14 * u),
+        Locomotion(FORWARD_WALK, duration_s=4 * u),
+        Still(TAIL_S),
+    ]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario("forward_run", "forward running, rearfoot strike, 3.0 m/s", 40, 12,
+                 _steady(FORWARD_RUN_REARFOOT)),
+        Scenario("forward_run_midfoot", "forward running, midfoot strike, 3.0 m/s", 40, 12,
+                 _steady(FORWARD_RUN_MIDFOOT)),
+        Scenario("forward_run_forefoot", "forward running, forefoot strike, 3.0 m/s", 40, 12,
+                 _steady(FORWARD_RUN_FOREFOOT)),
+        Scenario("backward_run", "backward running, toe-first landing, 2.4 m/s", 40, 12,
+                 _steady(BACKWARD_RUN)),
+        Scenario("forward_walk", "forward walking, heel strike, 1.35 m/s", 40, 12,
+                 _steady(FORWARD_WALK)),
+        Scenario("backward_walk", "backward walking, toe-first landing, 1.0 m/s", 40, 12,
+                 _steady(BACKWARD_WALK)),
+        Scenario("still", "standing still", 20, 2, _still),
+        Scenario("tapping", "standing, tapping and fidgeting with the feet: no steps", 30, 10,
+                 _tapping),
+        Scenario("walk_run", "forward walk -> run -> walk without stopping", 60, 20, _walk_run),
+        Scenario("backward_walk_run", "backward walk -> run -> walk without stopping", 60, 20,
+                 _backward_walk_run),
+        Scenario("turnaround", "forward run -> 1.5 s stop -> backward run", 40, 15,
+                 _turnaround),
+        Scenario("walk_turn", "forward walk, 180° turn in 5 steps, walk back", 40, 15,
+                 _walk_turn),
+        Scenario("session", "mixed session dominated by backward running (warm-up walk, "
+                 "backward intervals, rest with foot tapping, turn-arounds, forward jog)",
+                 150, 60, _session),
+    ]
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)} (retrogait simulate --list)"
+        ) from None
