@@ -110,13 +110,22 @@ def test_part2_without_part1_is_an_error_then_recovers() -> None:
     assert block.acc.tolist() == acc.tolist()
 
 
-def test_orphaned_part1_counts_as_lost() -> None:
-    packets, _, _ = _imu9_packets()
+def test_lost_part_counts_once_from_the_timestamp_gap() -> None:
+    rng = np.random.default_rng(2)
+    acc = rng.normal(0, 20, (32, 3))
+    gyr = rng.normal(0, 300, (32, 3))
+    t = 10.0 + np.arange(32) / 104.0
+    enc = make_encoder("movesense", {"resource": "IMU9", "ref": 99, "data_char": CHAR}, 104.0)
+    packets = enc.encode(t, acc, gyr)  # 4 messages of 8 samples, 2 parts each
+    assert len(packets) == 8
     d = dec("IMU9", 104.0)
-    d.decode(CHAR, packets[0].payload)
-    d.decode(CHAR, packets[0].payload)  # part 2 of the first never came
-    (block,) = d.decode(CHAR, packets[1].payload)
-    assert block.lost_packets == 1
+    kept = [packets[0], packets[1], packets[2], packets[4], packets[5], packets[6],
+            packets[7]]  # message 2 lost its second part
+    blocks = []
+    for p in kept:
+        blocks += d.decode(CHAR, p.payload)
+    assert [len(b) for b in blocks] == [8, 8, 8]
+    assert [b.lost_packets for b in blocks] == [0, 1, 0]
 
 
 def test_command_result_and_bad_lengths() -> None:

@@ -86,7 +86,8 @@ class MovesenseDecoder(Decoder):
     """Reassembles two-part notifications and unwraps the 32-bit millisecond clock.
 
     Params: ``resource`` (Acc, Gyro, IMU6, IMU9), ``ref`` (client reference, 0 = any).
-    Lost notifications are counted from the timestamps (and from orphaned first parts).
+    Lost messages are counted from timestamp gaps (a message whose first or second part was
+    lost is dropped and shows up as such a gap).
     """
 
     def __init__(self, params: Mapping[str, Any], rate_hz: float) -> None:
@@ -100,7 +101,6 @@ class MovesenseDecoder(Decoder):
         self._clock = ClockUnwrapper(CLOCK_MODULO)
         self._prev_ms: int | None = None
         self._last_n = 0
-        self._pending_lost = 0
 
     def decode(self, char: str, payload: bytes) -> list[SampleBlock]:
         if len(payload) < 2:
@@ -114,17 +114,16 @@ class MovesenseDecoder(Decoder):
             raise DecodeError(f"movesense: data for reference {ref}, expected {self.ref}")
         body = bytes(payload[2:])
         if kind == DATA:
-            if ref in self._part1:  # the second part of the previous message never came
-                del self._part1[ref]
-                self._pending_lost += 1
+            # a pending first part whose second part never came is dropped: the message is
+            # lost, and the timestamp gap of the next message counts it
+            self._part1.pop(ref, None)
             if len(body) == PART1_MAX:  # 150 bytes is never a whole IMU payload: wait for part 2
                 self._part1[ref] = body
                 return []
             message = body
         else:
             first = self._part1.pop(ref, None)
-            if first is None:
-                self._pending_lost += 1
+            if first is None:  # first part lost: counted from the next timestamp gap
                 raise DecodeError("movesense: data part 2 without its first part")
             message = first + body
         ts, vectors = parse_payload(message, self.kinds)
@@ -135,8 +134,7 @@ class MovesenseDecoder(Decoder):
         period_ms = 1000.0 / self.rate_hz
         expected_step = round(self._last_n * period_ms)
         t_ms = self._clock.update(ts, expected_step)
-        lost = self._pending_lost
-        self._pending_lost = 0
+        lost = 0
         if self._prev_ms is not None and not self._clock.jumped:
             lost += gap_count(t_ms - self._prev_ms, self._last_n * period_ms)
         self._prev_ms = t_ms
