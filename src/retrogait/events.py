@@ -41,7 +41,12 @@ class LandingEvent(_SensorEvent):
         description="foot pitch at landing relative to the flat foot, deg; negative = toes lower "
         "than heel (forefoot), positive = heel lower (rearfoot)"
     )
-    uncertain: bool = False
+    toe_off_before_s: float | None = Field(
+        default=None,
+        description="this foot's toe-off that preceded this landing (end of its previous "
+        "contact), s; None after standing or a gap",
+    )
+    uncertain: bool = Field(default=False, description="a data gap lies in the analysed swing")
 
 
 class StrideEvent(_SensorEvent):
@@ -51,9 +56,9 @@ class StrideEvent(_SensorEvent):
     start_s: float = Field(description="opening landing time, s")
     toe_off_s: float = Field(description="toe-off time within the stride, s")
     end_s: float = Field(description="closing landing time, s")
-    stride_time_s: float
+    stride_time_s: float = Field(description="end_s - start_s, s")
     contact_time_s: float = Field(description="opening landing to toe-off, s")
-    swing_time_s: float
+    swing_time_s: float = Field(description="toe-off to closing landing, s")
     direction: Direction
     displacement_toe_m: float = Field(
         description="foot travel along the toe axis, m (positive toward the toes = forward)"
@@ -61,8 +66,11 @@ class StrideEvent(_SensorEvent):
     stride_length_m: float = Field(description="horizontal foot travel, m")
     speed_m_s: float = Field(description="stride length / stride time, m/s")
     cadence_spm: float = Field(description="steps per minute implied by this stride (2 / stride)")
-    foot_strike: FootStrike
-    strike_angle_deg: float
+    foot_strike: FootStrike = Field(description="foot-strike class of the opening landing")
+    strike_angle_deg: float = Field(description="foot-strike angle of the opening landing, deg")
+    max_lift_m: float = Field(
+        default=0.0, description="highest rise of the sensor above its stance position, m"
+    )
     uncertain: bool = Field(default=False, description="spans a data gap or failed a check")
 
 

@@ -82,7 +82,7 @@ class GaitSession:
                 profile=profile,
                 decoder=decoder_for(profile, rate) if profile else None,
                 clock=SensorClock(rate),
-                pipeline=SensorPipeline(info, params),
+                pipeline=SensorPipeline(info, params, rate_hz=rate),
             )
         self.fusion = Fusion(self.sensors)
         self.markers: list[Marker] = []

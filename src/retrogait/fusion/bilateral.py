@@ -1,19 +1,127 @@
-"""Cross-sensor fusion (steps, flight time, smoothed cadence) lands here with the pipeline issue."""
+"""Cross-sensor fusion: per-foot events -> smoothed cadence, steps, flight time, balance.
+
+All event times are already on the recording time base (each sensor's clock was mapped by
+:mod:`retrogait.timing`), so both feet are compared directly.
+
+* **Cadence** (:class:`CadenceEvent`, on every stride): per foot, 120 / mean stride time of its
+  strides that ended in the last ``window_s``; feet averaged. Using stride times (not landing
+  counts) keeps one missed landing from biasing the rate.
+* **Steps** (:class:`StepEvent`, needs two foot sensors): a landing of foot B between two
+  landings of foot A is a step of B. Step time = B's landing − A's previous landing; flight
+  time = B's landing − A's toe-off before it (``LandingEvent.toe_off_before_s`` of A's next
+  landing), None when the feet overlap on the ground (walking). So a step is emitted when A's
+  next landing arrives, about one step after B's landing.
+* **Balance**: left share of the recent step times, %.
+"""
 
 from __future__ import annotations
 
-from retrogait.events import Event
+from collections import deque
+from dataclasses import dataclass
+
+from retrogait.events import CadenceEvent, Event, Foot, LandingEvent, StepEvent, StrideEvent
 from retrogait.recording.format import SensorInfo
+
+_FOOT: dict[str, Foot] = {"left_foot": "left", "right_foot": "right"}
+
+
+@dataclass
+class _Land:
+    t: float
+    toe_off_before: float | None
 
 
 class Fusion:
     """Consumes every sensor's events in stream order; returns derived events."""
 
-    def __init__(self, sensors: list[SensorInfo]) -> None:
+    def __init__(
+        self, sensors: list[SensorInfo], window_s: float = 6.0, balance_steps: int = 20,
+        max_step_s: float = 2.0,
+    ) -> None:
         self.sensors = sensors
+        self.window_s = window_s
+        self.max_step_s = max_step_s
+        feet = [s for s in sensors if s.placement in _FOOT]
+        self._foot: dict[str, Foot] = {s.id: _FOOT[s.placement] for s in feet}
+        self._bilateral = len({self._foot[s.id] for s in feet}) == 2
+        self._strides: dict[str, deque[StrideEvent]] = {s.id: deque(maxlen=64) for s in sensors}
+        self._lands: dict[str, deque[_Land]] = {s.id: deque(maxlen=8) for s in feet}
+        self._pending: dict[str, deque[_Land]] = {s.id: deque(maxlen=8) for s in feet}
+        self._step_times: dict[str, deque[float]] = {
+            "left": deque(maxlen=balance_steps), "right": deque(maxlen=balance_steps)}
 
     def process(self, events: list[Event]) -> list[Event]:
-        return []
+        out: list[Event] = []
+        for e in events:
+            if isinstance(e, StrideEvent) and e.sensor in self._strides:
+                out.append(self._cadence(e))
+            elif isinstance(e, LandingEvent) and self._bilateral and e.sensor in self._lands:
+                land = _Land(e.t_s, e.toe_off_before_s)
+                self._lands[e.sensor].append(land)
+                self._pending[e.sensor].append(land)
+                out.extend(self._steps(e.emitted_at_s))
+        return out
 
     def finish(self) -> list[Event]:
         return []
+
+    # ------------------------------------------------------------------ cadence
+    def _cadence(self, e: StrideEvent) -> CadenceEvent:
+        dq = self._strides[e.sensor]
+        dq.append(e)
+        lo = e.t_s - self.window_s
+        rates = []
+        n = 0
+        backward = 0
+        for sid, strides in self._strides.items():
+            while strides and strides[0].t_s < lo - 10.0:
+                strides.popleft()
+            recent = [s for s in strides if s.t_s >= lo and not s.uncertain]
+            if sid != e.sensor and (not recent or recent[-1].t_s < e.t_s - 2.5):
+                continue  # that foot is not moving (or its sensor is gone)
+            if recent:
+                rates.append(120.0 * len(recent) / sum(s.stride_time_s for s in recent))
+                n += 2 * len(recent)
+                backward += 2 * sum(s.direction == "backward" for s in recent)
+        spm = sum(rates) / len(rates) if rates else e.cadence_spm
+        return CadenceEvent(
+            t_s=e.t_s, emitted_at_s=e.emitted_at_s, steps_per_min=spm, window_s=self.window_s,
+            steps_in_window=n, backward_share=backward / n if n else 0.0,
+        )
+
+    # ------------------------------------------------------------------ steps
+    def _steps(self, now: float) -> list[Event]:
+        out: list[Event] = []
+        for sid, pend in self._pending.items():
+            foot = self._foot[sid]
+            other = [o for o in self._lands if self._foot[o] != foot]
+            if not other:
+                continue
+            others = sorted(self._lands[other[0]], key=lambda x: x.t)
+            keep: deque[_Land] = deque(maxlen=pend.maxlen)
+            for land in pend:
+                before = [o for o in others if o.t < land.t]
+                after = [o for o in others if o.t > land.t]
+                if not before or (not after and now - land.t < 2 * self.max_step_s):
+                    if now - land.t < 2 * self.max_step_s:
+                        keep.append(land)
+                    continue
+                prev = before[-1]
+                step_time = land.t - prev.t
+                if step_time > self.max_step_s:
+                    continue
+                flight: float | None = None
+                if after and after[0].toe_off_before is not None:
+                    to = after[0].toe_off_before
+                    if prev.t < to < land.t:
+                        flight = land.t - to
+                self._step_times[foot].append(step_time)
+                left, right = sum(self._step_times["left"]), sum(self._step_times["right"])
+                balance = 100.0 * left / (left + right) if left > 0 and right > 0 else None
+                out.append(StepEvent(
+                    t_s=land.t, emitted_at_s=now, foot=foot,
+                    step_time_s=step_time, flight_time_s=flight, balance_left_pct=balance,
+                ))
+            self._pending[sid] = keep
+        out.sort(key=lambda ev: ev.t_s)
+        return out

@@ -1,51 +1,424 @@
-"""Per-sensor pipeline entry point (the gait algorithm lands here with the pipeline issue)."""
+"""Per-sensor gait pipeline: timed samples of one foot sensor -> landing, stride, activity events.
+
+Stages (details and the physics behind each in ``docs/pipeline.md``):
+
+1. **Frame**: samples are rotated from the sensor frame into the nominal foot frame given by the
+   declared mounting; a small tilt correction ``C`` and the gyro bias are learnt from still
+   periods (standing) and applied per analysed segment.
+2. **Stance detection**: ``e`` = |gyro| smoothed over ``smooth_s``. The foot is *quiet* (stance)
+   when ``e`` is below ``Q`` = ``quiet_fraction`` × the typical swing peak of this foot, clipped
+   to [``quiet_min_dps``, ``quiet_max_dps``]: running stance is short and never fully still, so
+   the threshold follows the activity instead of being one fixed number.
+3. **Anchor** (zero-velocity instant): the minimum of ``e`` within ``anchor_window_s`` after the
+   foot became quiet (and, after a long stance, again just before the foot leaves the ground).
+4. **Segment analysis** at each new anchor: strapdown integration from the previous anchor
+   (:mod:`.strapdown`, zero velocity at both ends), toe-off and initial contact from the sagittal
+   gyro lobes (:mod:`.contacts`), foot-strike angle = integrated pitch at initial contact.
+   A landing is only accepted when the foot really travelled or lifted
+   (``min_travel_m`` / ``min_lift_m``) with a real swing rotation (``min_swing_peak_dps``):
+   standing, fidgeting and tapping make no landings.
+5. **Events**: the landing (and the stride closed by it, landing to landing, when the previous
+   landing is recent enough) are emitted as soon as the anchor is confirmed.
+
+Streaming contract: every decision is taken at a definite sample (``emitted_at_s`` is that
+sample's time), from the samples up to it, so feeding the same samples in blocks of any size
+gives identical events. Memory is a fixed ring of ``buffer_s`` seconds.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections import deque
+from dataclasses import dataclass
 
-from retrogait.events import Event, GapEvent
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrogait.events import (
+    Activity,
+    ActivityEvent,
+    Direction,
+    Event,
+    Foot,
+    GapEvent,
+    LandingEvent,
+    StrideEvent,
+)
+from retrogait.footstrike import classify_strike
+from retrogait.pipeline.buffer import AX, AZ, GN, GX, GZ, NCOL, E, SampleBuffer, T
+from retrogait.pipeline.contacts import find_contacts
+from retrogait.pipeline.strapdown import (
+    STANDARD_GRAVITY,
+    FloatArray,
+    attitude_from_gravity,
+    integrate_segment,
+)
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
 
 
 class PipelineParams(BaseModel):
+    """Parameters of the per-sensor pipeline; physical units in the names."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    smooth_s: float = Field(0.02, gt=0, description="window of the |gyro| moving average, s")
+    quiet_fraction: float = Field(
+        0.2, gt=0, lt=1, description="stance threshold as a fraction of the typical swing peak"
+    )
+    quiet_min_dps: float = Field(40.0, description="lowest stance threshold, deg/s")
+    quiet_max_dps: float = Field(200.0, description="highest stance threshold, deg/s")
+    quiet_exit_factor: float = Field(1.5, ge=1, description="hysteresis: stance ends above Q×this")
+    initial_swing_peak_dps: float = Field(400.0, description="swing peak assumed before learning")
+    anchor_window_s: float = Field(
+        0.04, gt=0, description="zero-velocity search after stance start, s")
+    min_stance_s: float = Field(
+        0.03, description="shorter quiet dips (inside a swing) are not a stance, s")
+    reanchor_window_s: float = Field(0.1, gt=0, description="re-anchor search before stance end")
+    min_swing_peak_dps: float = Field(150.0, description="smallest |gyro| peak of a real swing")
+    min_travel_m: float = Field(0.15, description="horizontal foot travel of a real stride, m")
+    min_lift_m: float = Field(0.08, description="or foot lift of a real in-place step, m")
+    min_stride_s: float = Field(0.35, description="shortest plausible stride (landing to landing)")
+    max_stride_s: float = Field(
+        2.5, description="longest plausible stride, s; longer breaks the chain")
+    max_gap_s: float = Field(0.5, description="longer data gaps reset the stride chain, s")
+    still_s: float = Field(1.5, description="stance this long = standing still, s")
+    still_gyro_dps: float = Field(8.0, description="mean |gyro| of a still period, deg/s")
+    min_lobe_dps: float = Field(30.0, description="smallest significant pitch-rate lobe, deg/s")
+    lobe_fraction: float = Field(0.15, description="significant lobe: fraction of largest peak")
+    buffer_s: float = Field(8.0, description="ring buffer length, s (bounds memory)")
+    gravity_m_s2: float = STANDARD_GRAVITY
 
 
 def foot_of(sensor: SensorInfo) -> str:
     return {"left_foot": "left", "right_foot": "right"}.get(sensor.placement, "unknown")
 
 
+_SWING, _ANCHOR, _STANCE = 0, 1, 2
+
+
+@dataclass
+class _Landing:
+    t_s: float
+    angle_deg: float
+    uncertain: bool
+
+
 class SensorPipeline:
     """Consumes :class:`TimedBlock` of one sensor; emits events on the recording time base."""
 
-    def __init__(self, sensor: SensorInfo, params: PipelineParams | None = None) -> None:
+    def __init__(
+        self, sensor: SensorInfo, params: PipelineParams | None = None,
+        rate_hz: float | None = None,
+    ) -> None:
         self.sensor = sensor
-        self.params = params or PipelineParams()
-        self.foot = foot_of(sensor)
+        self.params = p = params or PipelineParams()
+        self.foot: Foot = foot_of(sensor)  # type: ignore[assignment]
+        self.rate_hz = float(rate_hz or sensor.rate_hz or 200.0)
         self.samples_seen = 0
         self._last_t: float | None = None
+        self._r_nominal = sensor.mounting.sensor_to_foot()
+        cap = max(256, int(np.ceil(p.buffer_s * self.rate_hz)))
+        self.buf = SampleBuffer(cap)
+        self._chunk = cap // 4
+        self._n_smooth = max(1, round(p.smooth_s * self.rate_hz))
+        # calibration
+        self._tilt = np.eye(3)  # refines nominal foot frame from still periods
+        self._bias = np.zeros(3)  # gyro bias, deg/s, foot frame
+        self.calibrated = False
+        # stance detection state
+        self._peaks: deque[float] = deque([p.initial_swing_peak_dps], maxlen=5)
+        self._q = self._threshold()
+        self._state = _SWING
+        self._pos = 0  # next absolute sample to examine
+        self._swing_start = 0
+        self._swing_timed_out = False
+        self._quiet_start = 0
+        self._still = False
+        self._anchor: int | None = None  # absolute index of the last zero-velocity anchor
+        self._last_landing: _Landing | None = None
+        self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
+        self.activity: Activity | None = None
+        self._gait_votes: deque[Activity] = deque(maxlen=2)
 
+    # ------------------------------------------------------------------ public
     def process(self, block: TimedBlock) -> list[Event]:
         events: list[Event] = []
-        if len(block) == 0:
+        n = len(block)
+        if n == 0:
             return events
         if block.gap_before_s > 0 and self._last_t is not None:
+            gap_start, gap_end = self._last_t, float(block.t[0])
             events.append(
                 GapEvent(
-                    t_s=float(block.t[0]),
-                    emitted_at_s=float(block.t[-1]),
-                    sensor=self.sensor.id,
-                    foot=self.foot,
-                    start_s=self._last_t,
-                    end_s=float(block.t[0]),
-                    lost_packets=block.lost_packets,
+                    t_s=gap_start, emitted_at_s=gap_end, sensor=self.sensor.id, foot=self.foot,
+                    start_s=gap_start, end_s=gap_end, lost_packets=block.lost_packets,
                 )
             )
-        self.samples_seen += len(block)
+            self._gaps.append((gap_start, gap_end))
+            if block.gap_before_s > self.params.max_gap_s:
+                self._reset_chain(at=self.buf.end)
+        rows = np.empty((n, NCOL))
+        rows[:, T] = block.t
+        rows[:, AX : AZ + 1] = block.acc @ self._r_nominal.T
+        rows[:, GX : GZ + 1] = block.gyr @ self._r_nominal.T
+        for i in range(0, n, self._chunk):
+            self._append(rows[i : i + self._chunk])
+            self._advance(events)
+        self.samples_seen += n
         self._last_t = float(block.t[-1])
         return events
 
     def finish(self) -> list[Event]:
+        """End of stream: nothing is pending that could still be confirmed."""
         return []
+
+    # ------------------------------------------------------------------ samples
+    def _append(self, rows: FloatArray) -> None:
+        n = rows.shape[0]
+        g = rows[:, GX : GZ + 1]
+        rows[:, GN] = np.sqrt(np.einsum("ij,ij->i", g, g))
+        first = self.buf.append(rows)
+        m = self._n_smooth
+        lo = max(self.buf.start, first - m + 1)
+        gn = self.buf.col(GN, lo, first + n)
+        out = self.buf.col(E, first, first + n)
+        if m == 1:
+            out[:] = gn
+            return
+        # samples with a full window
+        full_from = max(first, lo + m - 1)
+        if full_from < first + n:
+            win = sliding_window_view(gn[full_from - m + 1 - lo :], m)
+            out[full_from - first :] = win.mean(axis=1)
+        for i in range(first, min(full_from, first + n)):  # stream start: partial windows
+            out[i - first] = gn[: i - lo + 1].mean()
+
+    def _threshold(self) -> float:
+        p = self.params
+        peak = float(np.median(np.asarray(self._peaks)))
+        return float(np.clip(p.quiet_fraction * peak, p.quiet_min_dps, p.quiet_max_dps))
+
+    def _time_index(self, t_target: float, i0: int, i1: int) -> int | None:
+        """First absolute index in [i0, i1) with t >= t_target, or None."""
+        ts = self.buf.col(T, i0, i1)
+        k = int(np.searchsorted(ts, t_target, side="left"))
+        return i0 + k if k < ts.shape[0] else None
+
+    def _first(self, below: bool, thr: float, i0: int, i1: int) -> int | None:
+        """First absolute index in [i0, i1) with e < thr (below) or e > thr."""
+        e = self.buf.col(E, i0, i1)
+        hit = np.flatnonzero(e < thr) if below else np.flatnonzero(e > thr)
+        return i0 + int(hit[0]) if hit.size else None
+
+    # ------------------------------------------------------------------ state machine
+    def _advance(self, events: list[Event]) -> None:
+        p = self.params
+        while True:
+            end = self.buf.end
+            if self._pos >= end:
+                return
+            if self._state == _SWING:
+                i0 = max(self._pos, self.buf.start)
+                qs = self._first(True, self._q, i0, end)
+                if not self._swing_timed_out:
+                    t_out = self.buf.col(T, self._swing_start, self._swing_start + 1)[0] + (
+                        p.max_stride_s)
+                    k = self._time_index(t_out, i0, end if qs is None else qs)
+                    if k is not None:  # moving without any stance: not gait
+                        self._swing_timed_out = True
+                        self._reset_chain(at=None)
+                        self._set_activity("moving", self._t(k), self._t(k), events)
+                if qs is None:
+                    self._pos = end
+                    return
+                self._quiet_start = qs
+                self._state = _ANCHOR
+                self._pos = qs
+            elif self._state == _ANCHOR:
+                qs = self._quiet_start
+                t_dead = self._t(qs) + p.anchor_window_s
+                dead = self._time_index(t_dead, qs, end)
+                exit_ = self._first(False, self._q * p.quiet_exit_factor, qs, end if dead is None
+                                    else dead + 1)
+                if exit_ is not None:
+                    decision = exit_
+                elif dead is not None:
+                    decision = dead
+                else:
+                    self._pos = end
+                    return
+                if exit_ is not None and self._t(exit_) - self._t(qs) < p.min_stance_s:
+                    self._state = _SWING  # a dip inside the swing, not a stance
+                    self._pos = exit_
+                    continue
+                e = self.buf.col(E, qs, decision + 1)
+                anchor = qs + int(np.argmin(e))
+                self._on_anchor(anchor, decision, events)
+                if exit_ is not None:
+                    self._enter_swing(exit_)
+                else:
+                    self._state = _STANCE
+                    self._still = False
+                    self._pos = decision + 1
+            else:  # _STANCE
+                i0 = self._pos
+                exit_ = self._first(False, self._q * p.quiet_exit_factor, i0, end)
+                if not self._still:
+                    k = self._time_index(self._t(self._quiet_start) + p.still_s, i0,
+                                         end if exit_ is None else exit_)
+                    if k is not None:
+                        self._still = True
+                        self._on_still(k, events)
+                if exit_ is None:
+                    self._pos = end
+                    return
+                # re-anchor just before the foot leaves the ground (less drift to integrate)
+                if self._anchor is not None:
+                    t_lo = self._t(exit_) - p.reanchor_window_s
+                    lo = self._time_index(t_lo, max(self._anchor, self.buf.start), exit_)
+                    if lo is not None and lo < exit_:
+                        e = self.buf.col(E, lo, exit_)
+                        self._anchor = lo + int(np.argmin(e))
+                self._enter_swing(exit_)
+
+    def _enter_swing(self, i: int) -> None:
+        self._state = _SWING
+        self._swing_start = i
+        self._swing_timed_out = False
+        self._pos = i
+
+    def _t(self, i: int) -> float:
+        return float(self.buf.data[i - self.buf.base, T])
+
+    def _reset_chain(self, at: int | None) -> None:
+        self._anchor = None
+        self._last_landing = None
+        self._gait_votes.clear()
+        if at is not None:
+            self._enter_swing(at)
+
+    # ------------------------------------------------------------------ decisions
+    def _on_still(self, k: int, events: list[Event]) -> None:
+        """Quiet for ``still_s``: standing. Calibrate gyro bias and tilt if truly still."""
+        p = self.params
+        t_k = self._t(k)
+        lo = self._time_index(t_k - 1.0, max(self._quiet_start, self.buf.start), k + 1)
+        if lo is not None and k + 1 - lo >= 8:
+            rows = self.buf.view(lo, k + 1)
+            if rows[:, GN].mean() < p.still_gyro_dps:
+                acc = rows[:, AX : AZ + 1].mean(axis=0)
+                if abs(np.linalg.norm(acc) - p.gravity_m_s2) < 0.1 * p.gravity_m_s2:
+                    self._tilt = _min_rotation(acc / np.linalg.norm(acc), np.array([0, 0, 1.0]))
+                    self._bias = rows[:, GX : GZ + 1].mean(axis=0)
+                    self.calibrated = True
+        self._last_landing = None  # a stride never contains standing still
+        self._gait_votes.clear()
+        self._set_activity("still", self._t(self._quiet_start), t_k, events)
+
+    def _gap_inside(self, t0: float, t1: float) -> bool:
+        return any(g0 < t1 and g1 > t0 for g0, g1 in self._gaps)
+
+    def _on_anchor(self, anchor: int, decision: int, events: list[Event]) -> None:
+        p = self.params
+        prev = self._anchor
+        self._anchor = anchor
+        if prev is None or prev < self.buf.start or anchor - prev < 4:
+            return
+        rows = self.buf.view(prev, anchor + 1)
+        t = rows[:, T]
+        if t[-1] - t[0] > p.max_stride_s:
+            self._last_landing = None
+            return
+        peak = float(rows[:, E].max())
+        if peak < p.min_swing_peak_dps:
+            return  # weight shift or fidget inside a stance
+        tilt = self._tilt
+        acc = rows[:, AX : AZ + 1] @ tilt.T
+        gyr = (rows[:, GX : GZ + 1] - self._bias) @ tilt.T
+        half = max(1, round(0.01 * self.rate_hz))
+        q0 = attitude_from_gravity(acc[: half + 1].mean(axis=0))
+        motion = integrate_segment(t, acc, gyr, q0, p.gravity_m_s2)
+        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction)
+        end = motion.pos[-1]
+        travel = float(np.hypot(end[0], end[1]))
+        lift = float(motion.pos[:, 2].max())
+        if contacts is None or (travel < p.min_travel_m and lift < p.min_lift_m):
+            return  # no real step: tapping, fidgeting, shuffling
+        ic = contacts.initial_contact_s
+        to = contacts.toe_off_s
+        emitted = self._t(decision)
+        uncertain = self._gap_inside(t[0], t[-1])
+        angle = float(np.interp(ic, t, motion.pitch_deg))
+        strike = classify_strike(angle)
+        prev_landing = self._last_landing
+        events.append(
+            LandingEvent(
+                t_s=ic, emitted_at_s=emitted, sensor=self.sensor.id, foot=self.foot,
+                foot_strike=strike, strike_angle_deg=angle, uncertain=uncertain,
+                toe_off_before_s=to if prev_landing is not None and to > prev_landing.t_s
+                else None,
+            )
+        )
+        self._peaks.append(peak)
+        self._q = self._threshold()
+        self._last_landing = _Landing(ic, angle, uncertain)
+        if prev_landing is None:
+            return
+        stride_t = ic - prev_landing.t_s
+        if not p.min_stride_s <= stride_t <= p.max_stride_s:
+            return
+        h = 0.5 * motion.end_heading_rad
+        toe = float(end[0] * np.cos(h) + end[1] * np.sin(h))
+        direction: Direction
+        if travel < p.min_travel_m or abs(toe) < 0.5 * travel:
+            direction = "in_place"
+        else:
+            direction = "backward" if toe < 0 else "forward"
+        to_ok = prev_landing.t_s < to < ic
+        contact = to - prev_landing.t_s if to_ok else float("nan")
+        events.append(
+            StrideEvent(
+                t_s=ic, emitted_at_s=emitted, sensor=self.sensor.id, foot=self.foot,
+                start_s=prev_landing.t_s, toe_off_s=to if to_ok else prev_landing.t_s,
+                end_s=ic, stride_time_s=stride_t,
+                contact_time_s=contact if to_ok else 0.0,
+                swing_time_s=ic - to if to_ok else 0.0,
+                direction=direction, displacement_toe_m=toe, stride_length_m=travel,
+                speed_m_s=travel / stride_t, cadence_spm=120.0 / stride_t,
+                foot_strike=classify_strike(prev_landing.angle_deg),
+                strike_angle_deg=prev_landing.angle_deg,
+                max_lift_m=lift,
+                uncertain=uncertain or prev_landing.uncertain or not to_ok,
+            )
+        )
+        if to_ok:
+            gait: Activity = "running" if contact < 0.5 * stride_t else "walking"
+            self._gait_votes.append(gait)
+            if (len(self._gait_votes) == 2 and self._gait_votes[0] == gait) or (
+                self.activity not in ("walking", "running")
+            ):
+                self._set_activity(gait, prev_landing.t_s, emitted, events)
+
+    def _set_activity(self, act: Activity, t_s: float, emitted: float, events: list[Event]
+                      ) -> None:
+        if act == self.activity:
+            return
+        events.append(
+            ActivityEvent(
+                t_s=t_s, emitted_at_s=emitted, sensor=self.sensor.id, foot=self.foot,
+                activity=act, previous=self.activity,
+            )
+        )
+        self.activity = act
+
+
+def _min_rotation(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Smallest rotation matrix taking unit vector ``a`` onto unit vector ``b`` (Rodrigues)."""
+    v = np.cross(a, b)
+    c = float(np.dot(a, b))
+    s2 = float(np.dot(v, v))
+    if s2 < 1e-18:
+        return np.eye(3) if c > 0 else np.diag([1.0, -1.0, -1.0])
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx * ((1 - c) / s2)

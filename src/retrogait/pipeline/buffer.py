@@ -1,0 +1,61 @@
+"""Bounded sample buffer for one sensor: contiguous NumPy views by absolute sample index.
+
+Storage is a linear array twice the capacity; when it fills, the newest ``capacity`` samples are
+moved to the front (amortised O(1) per sample), so any window of up to ``capacity`` recent
+samples is one contiguous slice and memory never grows with the recording length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+# columns of the sample table
+T, AX, AY, AZ, GX, GY, GZ, GN, E = range(9)
+NCOL = 9
+
+
+class SampleBuffer:
+    """Rows of (t s, acc xyz m/s², gyr xyz deg/s, |gyr| deg/s, smoothed |gyr| deg/s)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = int(capacity)
+        self.data = np.zeros((2 * self.capacity, NCOL))
+        self.base = 0  # absolute index of row 0
+        self.size = 0  # rows in use
+
+    @property
+    def end(self) -> int:
+        """Absolute index one past the newest sample."""
+        return self.base + self.size
+
+    @property
+    def start(self) -> int:
+        """Absolute index of the oldest sample still held."""
+        return self.base
+
+    def append(self, rows: FloatArray) -> int:
+        """Append rows (n ≤ capacity); returns the absolute index of the first new row."""
+        n = rows.shape[0]
+        if n > self.capacity:
+            raise ValueError("block larger than the buffer capacity")
+        if self.size + n > self.data.shape[0]:
+            keep = self.capacity - n
+            self.data[:keep] = self.data[self.size - keep : self.size]
+            self.base += self.size - keep
+            self.size = keep
+        first = self.end
+        self.data[self.size : self.size + n] = rows
+        self.size += n
+        return first
+
+    def view(self, i0: int, i1: int) -> FloatArray:
+        """Rows with absolute indices [i0, i1) as a view (valid until the next append)."""
+        if i0 < self.base or i1 > self.end or i0 > i1:
+            raise IndexError(f"rows [{i0}, {i1}) not held (buffer holds [{self.base}, {self.end}))")
+        return self.data[i0 - self.base : i1 - self.base]
+
+    def col(self, c: int, i0: int, i1: int) -> FloatArray:
+        return self.view(i0, i1)[:, c]

@@ -1,0 +1,116 @@
+"""Unit tests of each pipeline stage on constructed signals with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrogait.footstrike import classify_strike
+from retrogait.pipeline.buffer import SampleBuffer
+from retrogait.pipeline.contacts import find_contacts, lobes
+from retrogait.pipeline.strapdown import (
+    attitude_from_gravity,
+    integrate_orientation,
+    integrate_segment,
+    prefix_product,
+    quat_to_matrices,
+)
+
+from .synth import forward_walk, time_reversed
+
+
+def _qmul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    w1, x1, y1, z1 = p
+    w2, x2, y2, z2 = q
+    return np.array([
+        w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+        w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+        w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+        w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+    ])
+
+
+def test_prefix_product_equals_sequential_products() -> None:
+    rng = np.random.default_rng(1)
+    q = rng.normal(size=(37, 4))
+    q /= np.linalg.norm(q, axis=1)[:, None]
+    a, b = prefix_product(q[:, 0] + 1j * q[:, 1], q[:, 2] + 1j * q[:, 3])
+    acc = q[0]
+    for k in range(1, 37):
+        acc = _qmul(acc, q[k])
+        got = np.array([a[k].real, a[k].imag, b[k].real, b[k].imag])
+        np.testing.assert_allclose(got, acc, atol=1e-12)
+
+
+def test_orientation_constant_rate_about_y_gives_known_angle() -> None:
+    t = np.linspace(0, 1, 201)
+    gyr = np.zeros((201, 3))
+    gyr[:, 1] = 90.0  # deg/s about +y: toes rotate down
+    rot = integrate_orientation(t, gyr, np.array([1.0, 0, 0, 0]))
+    # after 1 s: 90° about y -> foot x points straight down
+    np.testing.assert_allclose(rot[-1] @ np.array([1.0, 0, 0]), [0, 0, -1], atol=1e-9)
+
+
+def test_attitude_from_gravity_levels_a_tilted_sensor() -> None:
+    f = np.array([np.sin(0.3), 0.0, np.cos(0.3)]) * 9.81  # toes 0.3 rad up
+    q = attitude_from_gravity(f)
+    m = quat_to_matrices(*[np.array([c]) for c in q])[0]
+    np.testing.assert_allclose(m @ f, [0, 0, 9.81], atol=1e-9)
+    assert m[2, 0] == pytest.approx(np.sin(0.3))  # pitch of the toe axis, toes up
+
+
+@pytest.mark.parametrize("length", [1.2, -0.8])
+def test_strapdown_recovers_travel_lift_and_pitch(length: float) -> None:
+    s = forward_walk(n_strides=1, still_s=0.5, length_m=abs(length))
+    if length < 0:
+        s = time_reversed(s)
+    i0, i1 = 50, s.t.size - 50
+    m = integrate_segment(s.t[i0:i1], s.acc[i0:i1], s.gyr[i0:i1],
+                          attitude_from_gravity(s.acc[i0]))
+    assert m.pos[-1, 0] == pytest.approx(length, abs=0.005)
+    assert m.pos[:, 2].max() == pytest.approx(0.12, abs=0.005)
+    assert m.drift_m_s < 0.01
+
+
+def test_lobes_split_at_interpolated_zero_crossings() -> None:
+    t = np.arange(0, 1.0, 0.01)
+    x = np.sin(2 * np.pi * 2 * t + 0.1)
+    lb = lobes(t, x)
+    expect = (np.arange(1, 4) * 0.25) - 0.1 / (4 * np.pi)
+    np.testing.assert_allclose(lb.start_s[1:4], expect, atol=2e-4)
+    assert list(lb.sign[:3]) == [1, -1, 1]
+
+
+def test_contacts_forward_and_time_reversed_swap_landing_and_toe_off() -> None:
+    s = forward_walk(n_strides=1, still_s=0.5)
+    c = find_contacts(s.t, s.gyr[:, 1])
+    assert c is not None
+    assert c.toe_off_s == pytest.approx(s.toe_offs[0], abs=0.006)
+    assert c.initial_contact_s == pytest.approx(s.landings[0], abs=0.006)
+    r = time_reversed(s)
+    c2 = find_contacts(r.t, r.gyr[:, 1])
+    assert c2 is not None
+    assert c2.toe_off_s == pytest.approx(r.toe_offs[0], abs=0.006)
+    assert c2.initial_contact_s == pytest.approx(r.landings[0], abs=0.006)
+
+
+def test_classify_strike_thresholds() -> None:
+    assert classify_strike(-5) == "forefoot"
+    assert classify_strike(-0.81) == "forefoot"
+    assert classify_strike(0.0) == "midfoot"
+    assert classify_strike(7.4) == "midfoot"
+    assert classify_strike(7.5) == "rearfoot"
+
+
+def test_buffer_keeps_recent_rows_contiguous_and_bounded() -> None:
+    buf = SampleBuffer(100)
+    for k in range(50):
+        rows = np.full((7, 9), float(k))
+        rows[:, 0] = np.arange(k * 7, k * 7 + 7)
+        buf.append(rows)
+        assert buf.data.shape == (200, 9)
+    assert buf.end == 350
+    v = buf.view(buf.end - 100, buf.end)
+    np.testing.assert_array_equal(v[:, 0], np.arange(250, 350))
+    with pytest.raises(IndexError):
+        buf.view(0, 10)
