@@ -1,0 +1,168 @@
+"""Home Assistant MQTT discovery (opt-in): pure functions producing topic + config payloads.
+
+The athlete becomes one HA device with entities for the live cadence, the backward share, each
+foot sensor's last foot strike and connection status, and the last session's backward distance.
+Config topics follow ``<discovery_prefix>/<component>/<node_id>/<object_id>/config`` (one per
+entity, which every HA version understands); payloads are published **retained** and re-published
+when HA announces itself with ``online`` on ``homeassistant/status`` (:func:`is_ha_birth`).
+Availability is tied to the daemon's retained status topic (``<prefix>/<athlete>/status``, a JSON
+:class:`~retrogait.sinks.mqtt.DaemonStatus` whose ``state`` is ``online``/``offline``; the MQTT last
+will makes it ``offline``). Sources: ``shared/reference/mqtt-ecosystem.md`` §2.1-2.2.
+
+State topics are the MQTT sink's topic tree (``retrogait.sinks.mqtt.event_topic``)::
+
+    <prefix>/<athlete>/cadence          CadenceEvent      -> cadence, backward share
+    <prefix>/<athlete>/<sensor>/landing LandingEvent      -> last foot strike
+    <prefix>/<athlete>/<sensor>/status  SensorStatusEvent -> sensor status
+    <prefix>/<athlete>/session          SessionSummary    -> last session's backward distance
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, get_args
+
+from retrogait import __version__
+from retrogait.events import FootStrike, SensorStatusEvent
+
+DEFAULT_DISCOVERY_PREFIX = "homeassistant"
+_ID_RE = re.compile(r"[^a-zA-Z0-9_-]")
+EXPIRE_AFTER_S = 30
+"""Live values become 'unavailable' in HA when no update came for this long, s."""
+
+
+@dataclass(frozen=True)
+class DiscoveryMessage:
+    topic: str
+    payload: str  # JSON config, or "" to remove the entity
+    retain: bool = True
+    qos: int = 1
+
+
+def ha_id(text: str) -> str:
+    """An id HA accepts in topics and unique ids: ``[a-zA-Z0-9_-]``."""
+    return _ID_RE.sub("_", text)
+
+
+def ha_status_topic(discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX) -> str:
+    """Where HA publishes its birth (``online``) and will (``offline``) messages."""
+    return f"{discovery_prefix}/status"
+
+
+def is_ha_birth(topic: str, payload: bytes | str,
+                discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX) -> bool:
+    """True when HA (re)started and the discovery configs must be published again."""
+    text = payload.decode(errors="replace") if isinstance(payload, bytes) else payload
+    return topic == ha_status_topic(discovery_prefix) and text.strip() == "online"
+
+
+def _entities(
+    prefix: str, athlete: str, sensors: Iterable[tuple[str, str]]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(component, object suffix, entity config without device/availability)."""
+    base = f"{prefix}/{athlete}"
+    ents: list[tuple[str, str, dict[str, Any]]] = [
+        ("sensor", "cadence", {
+            "name": "Cadence",
+            "state_topic": f"{base}/cadence",
+            "value_template": "{{ value_json.steps_per_min | round(1) }}",
+            "unit_of_measurement": "steps/min",
+            "state_class": "measurement",
+            "icon": "mdi:run",
+            "expire_after": EXPIRE_AFTER_S,
+            "suggested_display_precision": 0,
+        }),
+        ("sensor", "backward_share", {
+            "name": "Backward share",
+            "state_topic": f"{base}/cadence",
+            "value_template": "{{ (value_json.backward_share * 100) | round(0) }}",
+            "unit_of_measurement": "%",
+            "state_class": "measurement",
+            "icon": "mdi:arrow-u-down-left",
+            "expire_after": EXPIRE_AFTER_S,
+        }),
+        ("sensor", "last_session_backward_distance", {
+            "name": "Last session backward distance",
+            "state_topic": f"{base}/session",
+            "value_template": "{{ value_json.backward.distance_m | round(0) }}",
+            "unit_of_measurement": "m",
+            "device_class": "distance",
+            "icon": "mdi:map-marker-distance",
+        }),
+    ]
+    for sensor, foot in sensors:
+        label = foot if foot in ("left", "right") else sensor
+        sid = ha_id(sensor)
+        ents.append(("sensor", f"{sid}_foot_strike", {
+            "name": f"Foot strike {label}",
+            "state_topic": f"{base}/{sensor}/landing",
+            "value_template": "{{ value_json.foot_strike }}",
+            "device_class": "enum",
+            "options": list(get_args(FootStrike)),
+            "icon": "mdi:shoe-print",
+            "expire_after": EXPIRE_AFTER_S,
+        }))
+        ents.append(("sensor", f"{sid}_status", {
+            "name": f"Sensor {label} status",
+            "state_topic": f"{base}/{sensor}/status",
+            "value_template": "{{ value_json.status }}",
+            "device_class": "enum",
+            "options": list(get_args(SensorStatusEvent.model_fields["status"].annotation)),
+            "entity_category": "diagnostic",
+            "icon": "mdi:bluetooth-connect",
+        }))
+    return ents
+
+
+def discovery_messages(
+    topic_prefix: str,
+    athlete: str,
+    sensors: Iterable[tuple[str, str]],
+    discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX,
+) -> list[DiscoveryMessage]:
+    """Retained config messages for the athlete's device; ``sensors`` = (sensor id, foot)."""
+    node = ha_id(f"retrogait_{athlete}")
+    device = {
+        "identifiers": [node],
+        "name": f"retrogait {athlete}",
+        "manufacturer": "retrogait",
+        "model": "foot-IMU gait monitor",
+        "sw_version": __version__,
+    }
+    availability = [{
+        "topic": f"{topic_prefix}/{athlete}/status",
+        "value_template": "{{ value_json.state }}",
+        "payload_available": "online",
+        "payload_not_available": "offline",
+    }]
+    out = []
+    for component, suffix, cfg in _entities(topic_prefix, athlete, sensors):
+        uid = f"{node}_{suffix}"
+        config = {
+            **cfg,
+            "unique_id": uid,
+            "object_id": uid,
+            "device": device,
+            "availability": availability,
+            "origin": {"name": "retrogait", "sw_version": __version__},
+            "qos": 1,
+        }
+        out.append(DiscoveryMessage(
+            topic=f"{discovery_prefix}/{component}/{node}/{uid}/config",
+            payload=json.dumps(config, separators=(",", ":")),
+        ))
+    return out
+
+
+def removal_messages(
+    topic_prefix: str,
+    athlete: str,
+    sensors: Iterable[tuple[str, str]],
+    discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX,
+) -> list[DiscoveryMessage]:
+    """Empty retained payloads that delete the entities again (no ghost entities)."""
+    return [DiscoveryMessage(m.topic, "") for m in
+            discovery_messages(topic_prefix, athlete, sensors, discovery_prefix)]
