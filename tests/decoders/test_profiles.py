@@ -126,3 +126,16 @@ def test_start_by_rate_keys_are_validated() -> None:
 
 def test_gravity_constant_is_standard() -> None:
     assert STANDARD_GRAVITY == 9.80665
+
+
+def test_diy_worked_example_in_docs() -> None:
+    """The rgimu v1 example bytes printed in docs/sensors.md decode as the doc says."""
+    payload = bytes.fromhex(
+        "01 02 00 00 40 42 0f 00 88 13 00 00 00 00 00 08 00 00 00 00 00 00"
+        " d1 00 5e fe c0 07 66 06 cd fc 10 00"
+    )
+    (b,) = decoder_for(PROFILES["retrogait-imu"]).decode("", payload)
+    assert b.t_sensor is not None and b.t_sensor.tolist() == [1.0, 1.005]
+    assert b.acc[0].tolist() == [0.0, 0.0, 9.80665]
+    np.testing.assert_allclose(b.acc[1], [1.001, -2.002, 9.500], atol=1e-3)
+    np.testing.assert_allclose(b.gyr[1], [99.98, -49.99, 0.98], atol=5e-3)
