@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 from retrogait.errors import ConfigError, RecordingError
+from retrogait.insights.live import LiveView
+from retrogait.insights.sink import summary_sink_for
+from retrogait.insights.summary import format_summary
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
 from retrogait.sources.replay import ReplaySource, recording_duration
@@ -36,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="1 = real time, x4 = four times faster, max = as fast as possible")
     p.add_argument("--events", type=Path, help="write events as JSON Lines to this file")
     p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
+    p.add_argument("--live", action="store_true",
+                   help="a live view (sensors, cadence, landing, backward share) instead of lines")
     from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 
     add_mqtt_arguments(p)
@@ -74,9 +79,14 @@ def _report_stats(source: ReplaySource) -> None:
 def run_replay(args: argparse.Namespace) -> int:
     _check(args.recording)
     total = recording_duration(args.recording) if args.speed is None else None
-    sinks: list[Sink] = [ConsoleSink(total_s=total, show_events=not args.quiet)]
+    sinks: list[Sink] = [ConsoleSink(total_s=total,
+                                     show_events=not (args.quiet or args.live))]
+    if args.live:
+        sinks.append(LiveView())
     if args.events:
         sinks.append(JsonlSink(args.events))
+    summary = summary_sink_for(args.recording)
+    sinks.append(summary)
     if args.mqtt and args.mqtt != "none":
         from retrogait.daemon.mqtt_cli import replay_to_mqtt
 
@@ -84,6 +94,8 @@ def run_replay(args: argparse.Namespace) -> int:
     else:
         source = asyncio.run(replay(args.recording, args.speed, sinks))
     _report_stats(source)
+    if summary.result is not None:
+        print(format_summary(summary.result))
     return 0
 
 
@@ -94,6 +106,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     sinks: list[Sink] = [ConsoleSink(show_events=False)]
     if args.events:
         sinks.append(JsonlSink(args.events))
+    summary = summary_sink_for(args.recording)
+    sinks.append(summary)
     source = asyncio.run(replay(args.recording, None, sinks))
     _report_stats(source)
+    if summary.result is not None:
+        print(format_summary(summary.result))
     return 0

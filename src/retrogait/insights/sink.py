@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from retrogait.events import Event
@@ -33,3 +34,17 @@ class SummarySink(Sink):
         self.result = self.builder.summary()
         if self.on_summary is not None:
             self.on_summary(self.result)
+
+
+def summary_sink_for(recording: str | Path, **builder_kwargs: Any) -> SummarySink:
+    """A summary sink set up from a recording's header (athlete, start time, sensors)."""
+    from retrogait.recording.reader import RecordingReader
+
+    header = RecordingReader(recording).header
+    return SummarySink(SummaryBuilder(
+        athlete=header.athlete,
+        recording=str(recording),
+        started_at=header.created,
+        sensors=[s.id for s in header.sensors],
+        **builder_kwargs,
+    ))

@@ -687,7 +687,7 @@ def format_summary(s: SessionSummary) -> str:
             if e.net_kcal_low is not None and e.net_kcal_high is not None else ""
         )
         lines.append(
-            f"  energy (net)    backward {e.net_kcal_per_kg_low:.2f}-{e.net_kcal_per_kg_high:.2f}"
+            f"  energy (net)    backward {e.net_kcal_per_kg_low:.3g}-{e.net_kcal_per_kg_high:.3g}"
             f" kcal/kg{kcal} (ACSM x {e.cost_ratio_low:.2f}-{e.cost_ratio_high:.2f},"
             " see docs/insights.md)"
         )
