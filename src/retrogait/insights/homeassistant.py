@@ -166,3 +166,34 @@ def removal_messages(
     """Empty retained payloads that delete the entities again (no ghost entities)."""
     return [DiscoveryMessage(m.topic, "") for m in
             discovery_messages(topic_prefix, athlete, sensors, discovery_prefix)]
+
+
+class HomeAssistantDiscovery:
+    """Connect/message hooks for an MQTT publisher (an ``aiomqtt.Client``): announce the
+    entities after every connect and again whenever Home Assistant comes online."""
+
+    def __init__(
+        self,
+        topic_prefix: str,
+        athlete: str,
+        sensors: Iterable[tuple[str, str]],
+        discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX,
+    ) -> None:
+        self.discovery_prefix = discovery_prefix
+        self.messages = discovery_messages(topic_prefix, athlete, list(sensors), discovery_prefix)
+        self.announcements = 0
+
+    async def on_connect(self, client: Any) -> None:
+        """Subscribe to HA's status topic and announce (call after each (re)connect)."""
+        await client.subscribe(ha_status_topic(self.discovery_prefix), qos=1)
+        await self.announce(client)
+
+    async def on_message(self, client: Any, message: Any) -> None:
+        """Pass every received message; re-announces on HA's birth message."""
+        if is_ha_birth(str(message.topic), message.payload, self.discovery_prefix):
+            await self.announce(client)
+
+    async def announce(self, client: Any) -> None:
+        for m in self.messages:
+            await client.publish(m.topic, m.payload, qos=m.qos, retain=m.retain)
+        self.announcements += 1
