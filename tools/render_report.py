@@ -39,8 +39,8 @@ def find_browser(explicit: str | None) -> str:
 
 def page_height(browser: str, url: str, width: int, profile: str) -> int:
     """Estimated full page height, px, from the page as Chromium loaded it (--dump-dom): the
-    header, cards and tables take about 1500 px and each figure about 620 px (the example strides
-    figure 860 px) at the report's 1240 px column."""
+    header, cards and tables take about 1300 px and each figure about 560 px (the example strides
+    figure 760 px) at the report's 1240 px column."""
     out = subprocess.run(
         [browser, "--headless=new", "--no-sandbox", "--disable-gpu",
          f"--user-data-dir={profile}", f"--window-size={width},1000", "--dump-dom", url],
@@ -49,7 +49,7 @@ def page_height(browser: str, url: str, width: int, profile: str) -> int:
     if out.returncode != 0 or "<body" not in out.stdout:
         sys.exit(f"render_report: {browser} could not load {url}:\n{out.stderr[-2000:]}")
     figures = out.stdout.count("<img")
-    return 1500 + figures * 620 + 240
+    return 1300 + figures * 560 + 200
 
 
 def main() -> int:

@@ -93,6 +93,13 @@ def _running_median(values: np.ndarray, n: int) -> np.ndarray:
     )
 
 
+def _broken(x: np.ndarray, y: np.ndarray, t: np.ndarray, pause_s: float = 3.0) -> tuple[
+        np.ndarray, np.ndarray]:
+    """Insert NaN between strides more than ``pause_s`` apart so lines do not bridge pauses."""
+    cut = np.nonzero(np.diff(t) > pause_s)[0] + 1
+    return (np.insert(x.astype(float), cut, np.nan), np.insert(y.astype(float), cut, np.nan))
+
+
 def _bin_width(duration_s: float) -> float:
     """A readable bin: 60 s when the session is long enough, finer for short sessions."""
     for width in (60.0, 30.0, 15.0, 10.0, 5.0):
@@ -142,7 +149,7 @@ def fig_cadence(summary: SessionSummary, strides: Sequence[StrideEvent]) -> Figu
             m = np.array([s.direction == d for s in ok])
             if m.any():
                 ax.scatter(x[m], cad[m], s=10, color=color, alpha=0.55, label=f"{d} stride")
-        ax.plot(x, _running_median(cad, 15), color="black", lw=1.8,
+        ax.plot(*_broken(x, _running_median(cad, 15), t), color="black", lw=1.8,
                 label="running median (15 strides)")
         med = summary.all.cadence_spm.median
         if med is not None:
@@ -282,8 +289,10 @@ def fig_contact_stride(summary: SessionSummary, strides: Sequence[StrideEvent]) 
             if m.any():
                 a1.scatter(x[m], ct[m], s=8, color=color, alpha=0.5, label=d)
                 a2.scatter(x[m], sl[m], s=8, color=color, alpha=0.5, label=d)
-        a1.plot(x, _running_median(ct, 15), color="black", lw=1.5, label="running median")
-        a2.plot(x, _running_median(sl, 15), color="black", lw=1.5, label="running median")
+        a1.plot(*_broken(x, _running_median(ct, 15), t), color="black", lw=1.5,
+                label="running median")
+        a2.plot(*_broken(x, _running_median(sl, 15), t), color="black", lw=1.5,
+                label="running median")
         a1.set_ylabel("contact time, ms")
         a2.set_ylabel("stride length, m")
         a2.set_xlabel(xlabel)
@@ -542,7 +551,7 @@ def render_html(summary: SessionSummary, figures: Sequence[Figure_]) -> str:
             st: Stat = getattr(metrics, key)
             cells.append(
                 f"{_fmt(st.median, fmt, k, unit)} <span class=small>"
-                f"({_fmt(st.p25, fmt, k)}–{_fmt(st.p75, fmt, k)})</span>"
+                f"({_fmt(st.p25, fmt, k)} to {_fmt(st.p75, fmt, k)})</span>"
             )
         rows.append(f"<tr><td>{label}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     fs = [s.foot_strike, s.foot_strike_backward]
