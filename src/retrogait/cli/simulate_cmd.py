@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--connection-interval-ms", type=float, default=15.0,
                    help="BLE connection interval, ms (default 15)")
     p.add_argument("--ideal", action="store_true",
-                   help="noise-free signals: no noise, bias, scale error, misalignment, "
-                   "anti-alias filter or impact transients (quantisation remains)")
+                   help="noise-free signals: no noise, bias, scale error, misalignment or "
+                   "sensor ringing (anti-alias filter, sole compression and quantisation remain)")
     p.add_argument("-o", "--output", type=Path, help="recording to write (.jsonl or .jsonl.gz)")
     p.set_defaults(func=run)
 

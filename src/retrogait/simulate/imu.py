@@ -46,12 +46,15 @@ class ImuErrors:
     gyr_scale: float = 0.01
     misalignment_deg: float = 3.0
     anti_alias: bool = True
-    impacts: bool = True
+    ringing: bool = True
 
     @classmethod
-    def ideal(cls) -> ImuErrors:
-        """No noise, bias, scale error, misalignment, filtering or impact transients."""
-        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 200.0, 0.0, 0.0, 0.0, anti_alias=False, impacts=False)
+    def ideal(cls, anti_alias: bool = True) -> ImuErrors:
+        """No noise, bias, scale error, misalignment or sensor ringing. The sole compression at
+        landing is motion, not a sensor error, and stays; so does the anti-alias filter (a real
+        sensor always band-limits; without it the landing transient aliases into the samples)."""
+        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 200.0, 0.0, 0.0, 0.0, anti_alias=anti_alias,
+                   ringing=False)
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,10 @@ class ImuSignals:
 
 
 def ideal_signals(
-    traj: FootTrajectory, t: FloatArray, placement: Placement, impacts: bool = True
+    traj: FootTrajectory, t: FloatArray, placement: Placement, ringing: bool = True
 ) -> tuple[FloatArray, FloatArray]:
     """Noise-free specific force (m/s²) and angular rate (deg/s) in the sensor frame at ``t``."""
-    R, _, acc_w, omega = traj.motion(t, placement.position_m, impacts=impacts)
+    R, _, acc_w, omega = traj.motion(t, placement.position_m, ringing=ringing)
     M = placement.true_sensor_to_foot
     f_foot = np.einsum("nji,nj->ni", R, acc_w + GRAVITY_WORLD)
     acc = f_foot @ M  # M.T @ f for each row
@@ -155,7 +158,7 @@ def simulate_imu(
         pad = math.ceil(0.25 / dt) * oversample
         j = np.arange(-pad, n * oversample)
         t_fine = t_host[0] + j * (dt / oversample)
-        acc_f, gyr_f = ideal_signals(traj, t_fine, placement, errors.impacts)
+        acc_f, gyr_f = ideal_signals(traj, t_fine, placement, errors.ringing)
         sos = signal.butter(2, cutoff_frac / dt, fs=oversample / dt, output="sos")
         zi = signal.sosfilt_zi(sos)
         acc_f = signal.sosfilt(sos, acc_f, axis=0, zi=zi[:, :, None] * acc_f[0][None, None, :])[0]
@@ -163,7 +166,7 @@ def simulate_imu(
         acc = acc_f[pad::oversample][:n]
         gyr = gyr_f[pad::oversample][:n]
     else:
-        acc, gyr = ideal_signals(traj, t_host, placement, errors.impacts)
+        acc, gyr = ideal_signals(traj, t_host, placement, errors.ringing)
     acc = acc * (1 + errors.acc_scale * rng.standard_normal(3))
     gyr = gyr * (1 + errors.gyr_scale * rng.standard_normal(3))
     b_acc = errors.acc_bias_m_s2 * rng.standard_normal(3)

@@ -133,7 +133,8 @@ class Impact:
     (m/s, > 0 downward) and stops it with a peak deceleration of ``2 v / tau_c``.
     Ringing: the sensor moves by ``vib_acc / w² * exp(-tau/vib_tau) * (1 - cos w tau)`` along
     ``vib_dir`` (world), ``w = 2 pi vib_freq``: acceleration ``vib_acc`` right after contact,
-    velocity and position continuous, decaying to nothing.
+    velocity and position continuous, decaying to nothing. Both terms fade to exactly zero
+    between 6 and 10 time constants, so the foot is exactly still in mid-stance.
     """
 
     t: float
@@ -144,21 +145,38 @@ class Impact:
     vib_tau: float = 0.012
     vib_dir: FloatArray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
 
-    def displacement(self, t: FloatArray) -> FloatArray:
-        """(n, 3) world displacement added to the rigid motion, m."""
+    def displacement(self, t: FloatArray, ringing: bool = True) -> FloatArray:
+        """(n, 3) world displacement added to the rigid motion, m (compression, and the
+        sensor's ringing unless ``ringing`` is False)."""
         tau = t - self.t
         out = np.zeros((len(t), 3))
-        m = (tau > 0) & (tau < 40 * max(self.tau_c, self.vib_tau))
+        m = (tau > 0) & (tau < self.duration)
         if not np.any(m):
             return out
         tm = tau[m]
         if self.v:
-            out[m, 2] -= self.v * tm * np.exp(-tm / self.tau_c)
-        if self.vib_acc:
+            out[m, 2] -= self.v * tm * np.exp(-tm / self.tau_c) * _fade(tm, self.tau_c)
+        if self.vib_acc and ringing:
             w = 2 * np.pi * self.vib_freq
             amp = self.vib_acc / (w * w) * np.exp(-tm / self.vib_tau) * (1 - np.cos(w * tm))
-            out[m] += amp[:, None] * self.vib_dir[None, :]
+            out[m] += (amp * _fade(tm, self.vib_tau))[:, None] * self.vib_dir[None, :]
         return out
+
+    @property
+    def duration(self) -> float:
+        """After this (s) the transient is exactly over."""
+        return FADE_END * max(self.tau_c, self.vib_tau)
+
+
+FADE_START = 6.0
+FADE_END = 10.0
+
+
+def _fade(tau: FloatArray, scale: float) -> FloatArray:
+    """1 until ``FADE_START * scale``, minimum-jerk down to exactly 0 at ``FADE_END * scale``
+    (so the foot is exactly still in mid-stance)."""
+    s = np.clip((tau / scale - FADE_START) / (FADE_END - FADE_START), 0.0, 1.0)
+    return np.asarray(1.0 - s * s * s * (10.0 - 15.0 * s + 6.0 * s * s))
 
 
 def euler_to_matrix(yaw: FloatArray, pitch: FloatArray, roll: FloatArray) -> FloatArray:
@@ -234,40 +252,42 @@ class FootTrajectory:
         pos = aw + np.einsum("nij,nj->ni", R, r_body[None, :] - ab)
         return R, pos
 
-    def impact_displacement(self, t: FloatArray) -> FloatArray:
+    def impact_displacement(self, t: FloatArray, ringing: bool = True) -> FloatArray:
         out = np.zeros((len(t), 3))
         if not self.impacts:
             return out
         t_min, t_max = float(np.min(t)), float(np.max(t))
         for imp in self.impacts:
-            if imp.t > t_max or imp.t + 40 * max(imp.tau_c, imp.vib_tau) < t_min:
+            if imp.t > t_max or imp.t + imp.duration < t_min:
                 continue
-            out += imp.displacement(t)
+            out += imp.displacement(t, ringing)
         return out
 
-    def position(self, t: FloatArray, r_body: FloatArray, impacts: bool = True) -> FloatArray:
+    def position(self, t: FloatArray, r_body: FloatArray, ringing: bool = True) -> FloatArray:
+        """World position (n, 3) of foot point ``r_body``: rigid motion + sole compression
+        (+ the sensor's ringing on the shoe unless ``ringing`` is False), m."""
         _, pos = self.rigid(t, r_body)
-        if impacts:
-            pos = pos + self.impact_displacement(t)
-        return pos
+        return pos + self.impact_displacement(t, ringing)
 
     def motion(
-        self, t: FloatArray, r_body: FloatArray, h: float = 2e-4, impacts: bool = True
+        self, t: FloatArray, r_body: FloatArray, h: float = 2e-4, ringing: bool = True
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Orientation (n,3,3), position (n,3) m, acceleration (n,3) m/s² (world) and body angular
         rate (n,3) rad/s (foot frame) of point ``r_body`` at times ``t``.
 
         Derivatives are central differences with step ``h`` on the analytic trajectory
         (truncation error ~h², far below sensor noise; kinks only at the impact instants).
+        The sole compression is part of the motion (it stops the landing point's descent);
+        ``ringing`` switches the sensor's ringing on the shoe.
         """
         t = np.asarray(t, dtype=np.float64)
         R0, p0 = self.rigid(t, r_body)
         Rm, pm = self.rigid(t - h, r_body)
         Rp, pp = self.rigid(t + h, r_body)
-        if impacts and self.impacts:
-            p0 = p0 + self.impact_displacement(t)
-            pm = pm + self.impact_displacement(t - h)
-            pp = pp + self.impact_displacement(t + h)
+        if self.impacts:
+            p0 = p0 + self.impact_displacement(t, ringing)
+            pm = pm + self.impact_displacement(t - h, ringing)
+            pp = pp + self.impact_displacement(t + h, ringing)
         # subtract the centre value before differencing to keep round-off small far from origin
         acc = ((pp - p0) - (p0 - pm)) / (h * h)
         omega = relative_rotation_vector(Rm, Rp) / (2 * h)

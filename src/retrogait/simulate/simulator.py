@@ -49,7 +49,7 @@ class SimConfig(BaseModel):
     misalignment_deg: float = Field(default=3.0, ge=0, le=30)
     packet_loss: float = Field(default=0.0, ge=0, lt=1)
     acc_range_g: float | None = Field(default=None, gt=0, description="None: profile range")
-    ideal: bool = Field(default=False, description="no noise/bias/scale/filter/impacts")
+    ideal: bool = Field(default=False, description="no noise/bias/scale/misalignment/ringing")
     connection_interval_s: float = Field(default=0.015, ge=0.0075, le=0.5)
 
     @field_validator("feet")
@@ -224,6 +224,7 @@ def simulate(cfg: SimConfig, recording_name: str = "simulated.jsonl.gz") -> Simu
                 "misalignment_deg": s.placement.misalignment_deg,
                 "clock_start_s": round(s.clock.start_s, 6),
                 "clock_drift_ppm": round(s.clock.drift_ppm, 3),
+                "clock_sensor_t0_s": round(s.clock.sensor_t0_s, 6),
                 "gyr_bias_dps": np.round(s.signals.gyr_bias_dps, 4).tolist(),
                 "acc_bias_m_s2": np.round(s.signals.acc_bias_m_s2, 4).tolist(),
                 "acc_clipped_samples": s.signals.acc_clipped,
