@@ -105,10 +105,10 @@ def test_classify_strike_thresholds() -> None:
 def test_buffer_keeps_recent_rows_contiguous_and_bounded() -> None:
     buf = SampleBuffer(100)
     for k in range(50):
-        rows = np.full((7, 9), float(k))
+        rows = np.full((7, 11), float(k))
         rows[:, 0] = np.arange(k * 7, k * 7 + 7)
         buf.append(rows)
-        assert buf.data.shape == (200, 9)
+        assert buf.data.shape == (200, 11)
     assert buf.end == 350
     v = buf.view(buf.end - 100, buf.end)
     np.testing.assert_array_equal(v[:, 0], np.arange(250, 350))

@@ -13,12 +13,13 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 # columns of the sample table
-T, AX, AY, AZ, GX, GY, GZ, GN, E = range(9)
-NCOL = 9
+T, AX, AY, AZ, GX, GY, GZ, GN, E, AD, D = range(11)
+NCOL = 11
 
 
 class SampleBuffer:
-    """Rows of (t s, acc xyz m/s², gyr xyz deg/s, |gyr| deg/s, smoothed |gyr| deg/s)."""
+    """Rows of (t s, acc xyz m/s², gyr xyz deg/s, |gyr| deg/s, smoothed |gyr| deg/s,
+    ||acc| − g| m/s², its smoothed value m/s²)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = int(capacity)

@@ -38,16 +38,31 @@ class Lobes:
     sign: NDArray[np.int8]
 
 
-def lobes(t: FloatArray, x: FloatArray) -> Lobes:
-    """Split ``x(t)`` at its zero crossings (linear interpolation between samples)."""
+def lobes(t: FloatArray, x: FloatArray, touch_fraction: float = 0.05) -> Lobes:
+    """Split ``x(t)`` at its zero crossings (linear interpolation between samples) and at
+    interior minima of |x| that nearly touch zero (below ``touch_fraction`` × max |x|): two
+    same-sign rotations meeting at rest, e.g. a forefoot landing followed by the heel drop."""
     pos = x >= 0
+    ax = np.abs(x)
     idx = np.flatnonzero(pos[1:] != pos[:-1])  # crossing between idx and idx+1
     x0, x1 = x[idx], x[idx + 1]
     tc = t[idx] + (t[idx + 1] - t[idx]) * (x0 / (x0 - x1))
+    lim = touch_fraction * float(ax.max()) if ax.size else 0.0
+    mid = ax[1:-1]
+    touch = np.flatnonzero((mid <= ax[:-2]) & (mid < ax[2:]) & (mid < lim)) + 1
+    touch = touch[pos[touch] == pos[touch - 1]]  # not already a sign change
+    if touch.size:
+        idx = np.concatenate((idx, touch))
+        tc = np.concatenate((tc, t[touch]))
+        order = np.argsort(idx, kind="stable")
+        idx, tc = idx[order], tc[order]
+        # a touch sample starts its own lobe at that sample
+        bidx = np.where(np.isin(idx, touch), idx, idx + 1)
+    else:
+        bidx = idx + 1
     starts = np.concatenate(([t[0]], tc))
     ends = np.concatenate((tc, [t[-1]]))
-    bounds = np.concatenate(([0], idx + 1))
-    ax = np.abs(x)
+    bounds = np.concatenate(([0], bidx))
     peak = np.maximum.reduceat(ax, bounds)
     dt = np.diff(t, append=t[-1])
     angle = np.add.reduceat(ax * dt, bounds)
@@ -66,12 +81,15 @@ class Contacts:
 
 def find_contacts(
     t: FloatArray, pitch_rate_dps: FloatArray, min_lobe_dps: float = 30.0,
-    lobe_fraction: float = 0.15,
+    lobe_fraction: float = 0.15, speed: FloatArray | None = None,
 ) -> Contacts | None:
     """Toe-off and initial contact in a stance-to-stance segment (see module docstring).
 
     A lobe is significant when its peak reaches ``max(min_lobe_dps, lobe_fraction × largest
-    peak)``. Returns None when the segment holds no significant lobe.
+    peak)``. With ``speed`` (the foot's speed from the strapdown integration, m/s, same
+    samples) the swing lobe is the one holding the fastest foot motion — the swing is when the
+    foot travels; without it, the lobe covering the largest angle. Returns None when the
+    segment holds no significant lobe.
     """
     if t.shape[0] < 3:
         return None
@@ -81,6 +99,11 @@ def find_contacts(
     if sig.size == 0:
         return None
     swing = int(sig[np.argmax(lb.angle[sig])])
+    if speed is not None:
+        t_fast = t[int(np.argmax(speed))]
+        inside = sig[(lb.start_s[sig] <= t_fast) & (lb.end_s[sig] >= t_fast)]
+        if inside.size:
+            swing = int(inside[0])
     after = sig[sig > swing]
     ic = float(lb.start_s[after[-1]]) if after.size else float(lb.end_s[swing])
     return Contacts(

@@ -45,7 +45,7 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline.buffer import AX, AZ, GN, GX, GZ, NCOL, E, SampleBuffer, T
+from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, NCOL, D, E, SampleBuffer, T
 from retrogait.pipeline.contacts import find_contacts
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
@@ -68,6 +68,10 @@ class PipelineParams(BaseModel):
     )
     quiet_min_dps: float = Field(40.0, description="lowest stance threshold, deg/s")
     quiet_max_dps: float = Field(200.0, description="highest stance threshold, deg/s")
+    quiet_acc_m_s2: float = Field(
+        3.0, description="stance also needs | |acc| − g | below this (smoothed), m/s²: a foot "
+        "on the ground feels gravity plus small accelerations; a swing whose rotation merely "
+        "reverses does not")
     quiet_exit_factor: float = Field(1.5, ge=1, description="hysteresis: stance ends above Q×this")
     initial_swing_peak_dps: float = Field(400.0, description="swing peak assumed before learning")
     anchor_window_s: float = Field(
@@ -178,21 +182,28 @@ class SensorPipeline:
         n = rows.shape[0]
         g = rows[:, GX : GZ + 1]
         rows[:, GN] = np.sqrt(np.einsum("ij,ij->i", g, g))
+        a = rows[:, AX : AZ + 1]
+        rows[:, AD] = np.abs(np.sqrt(np.einsum("ij,ij->i", a, a)) - self.params.gravity_m_s2)
         first = self.buf.append(rows)
+        self._smooth(GN, E, first, n)
+        self._smooth(AD, D, first, n)
+
+    def _smooth(self, src: int, dst: int, first: int, n: int) -> None:
+        """Causal moving average of column ``src`` into ``dst`` for the rows just appended;
+        each value depends only on its own window, so block boundaries change nothing."""
         m = self._n_smooth
         lo = max(self.buf.start, first - m + 1)
-        gn = self.buf.col(GN, lo, first + n)
-        out = self.buf.col(E, first, first + n)
+        x = self.buf.col(src, lo, first + n)
+        out = self.buf.col(dst, first, first + n)
         if m == 1:
-            out[:] = gn
+            out[:] = x
             return
-        # samples with a full window
         full_from = max(first, lo + m - 1)
         if full_from < first + n:
-            win = sliding_window_view(gn[full_from - m + 1 - lo :], m)
+            win = sliding_window_view(x[full_from - m + 1 - lo :], m)
             out[full_from - first :] = win.mean(axis=1)
         for i in range(first, min(full_from, first + n)):  # stream start: partial windows
-            out[i - first] = gn[: i - lo + 1].mean()
+            out[i - first] = x[: i - lo + 1].mean()
 
     def _threshold(self) -> float:
         p = self.params
@@ -206,9 +217,15 @@ class SensorPipeline:
         return i0 + k if k < ts.shape[0] else None
 
     def _first(self, below: bool, thr: float, i0: int, i1: int) -> int | None:
-        """First absolute index in [i0, i1) with e < thr (below) or e > thr."""
-        e = self.buf.col(E, i0, i1)
-        hit = np.flatnonzero(e < thr) if below else np.flatnonzero(e > thr)
+        """First absolute index in [i0, i1) where the foot becomes quiet (``below``: e < thr
+        and d < quiet_acc) or stops being quiet (e > thr or d > quiet_acc × exit factor)."""
+        v = self.buf.view(i0, i1)
+        p = self.params
+        if below:
+            hit = np.flatnonzero((v[:, E] < thr) & (v[:, D] < p.quiet_acc_m_s2))
+        else:
+            hit = np.flatnonzero(
+                (v[:, E] > thr) | (v[:, D] > p.quiet_acc_m_s2 * p.quiet_exit_factor))
         return i0 + int(hit[0]) if hit.size else None
 
     # ------------------------------------------------------------------ state machine
@@ -252,8 +269,8 @@ class SensorPipeline:
                     self._state = _SWING  # a dip inside the swing, not a stance
                     self._pos = exit_
                     continue
-                e = self.buf.col(E, qs, decision + 1)
-                anchor = qs + int(np.argmin(e))
+                v = self.buf.view(qs, decision + 1)
+                anchor = qs + int(np.argmin(v[:, E] / self._q + v[:, D] / p.quiet_acc_m_s2))
                 self._on_anchor(anchor, decision, events)
                 if exit_ is not None:
                     self._enter_swing(exit_)
@@ -278,8 +295,9 @@ class SensorPipeline:
                     t_lo = self._t(exit_) - p.reanchor_window_s
                     lo = self._time_index(t_lo, max(self._anchor, self.buf.start), exit_)
                     if lo is not None and lo < exit_:
-                        e = self.buf.col(E, lo, exit_)
-                        self._anchor = lo + int(np.argmin(e))
+                        v = self.buf.view(lo, exit_)
+                        self._anchor = lo + int(
+                            np.argmin(v[:, E] / self._q + v[:, D] / p.quiet_acc_m_s2))
                 self._enter_swing(exit_)
 
     def _enter_swing(self, i: int) -> None:
@@ -339,7 +357,8 @@ class SensorPipeline:
         half = max(1, round(0.01 * self.rate_hz))
         q0 = attitude_from_gravity(acc[: half + 1].mean(axis=0))
         motion = integrate_segment(t, acc, gyr, q0, p.gravity_m_s2)
-        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction)
+        speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
+        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed)
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
