@@ -113,7 +113,10 @@ class MqttSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        parse_broker_url(v)
+        try:
+            parse_broker_url(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return v
 
     def credentials(self) -> tuple[str | None, str | None]:

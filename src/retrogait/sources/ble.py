@@ -205,7 +205,7 @@ class BleSource(Source):
         return sum(s.dropped for s in self.stats.values())
 
     def now(self) -> float:
-        return self.clock() - self.t0
+        return round(self.clock() - self.t0, 6)
 
     # -- the iterator the session consumes
 
@@ -262,7 +262,8 @@ class BleSource(Source):
 
     async def _emit(self, sensor: str, kind: ConnectionKind, detail: str = "") -> None:
         assert self._queue is not None
-        level = logging.INFO if kind in ("connected", "reconnected") else logging.WARNING
+        quiet = kind in ("connected", "reconnected") or detail == "stopped"
+        level = logging.INFO if quiet else logging.WARNING
         log.log(level, "sensor %s: %s %s", sensor, kind, detail)
         await self._queue.put(ConnectionChange(self.now(), sensor, kind, detail))
 
@@ -274,7 +275,8 @@ class BleSource(Source):
         clock, t0, st = self.clock, self.t0, self.stats[sensor]
 
         def on_notify(_sender: BleakGATTCharacteristic, data: bytearray) -> None:
-            t = clock() - t0
+            # microseconds: the recording's resolution, so a replay sees exactly these times
+            t = round(clock() - t0, 6)
             try:
                 put(Notification(t, sensor, char, bytes(data)))
             except asyncio.QueueFull:

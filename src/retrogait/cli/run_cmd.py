@@ -1,0 +1,128 @@
+"""``retrogait run``: the live daemon (BLE sensors -> gait events -> console / MQTT / recording)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retrogait.daemon.mqtt_cli import add_mqtt_arguments
+from retrogait.errors import ConfigError
+
+if TYPE_CHECKING:  # bleak and aiomqtt load only when the command runs
+    from retrogait.daemon.config import DaemonConfig
+
+DEFAULT_CONFIG = Path("retrogait.toml")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run", help="connect to the sensors and stream gait events live (Ctrl-C to stop)",
+        description="Scan for the configured sensors, stream, detect, publish and record. "
+        "Settings come from the config file (default ./retrogait.toml); options override it. "
+        "MQTT credentials come from the config file or the environment, never the command line.",
+    )
+    p.add_argument("--config", type=Path, help=f"config file (default: {DEFAULT_CONFIG})")
+    add_mqtt_arguments(p)
+    p.add_argument("--adapter", help="Bluetooth adapter, e.g. hci1 (Linux/BlueZ)")
+    p.add_argument("--record-dir", type=Path, help="directory for the session recording")
+    p.add_argument("--no-record", action="store_true", help="do not record the session")
+    p.add_argument("--events", type=Path, help="also write events as JSON Lines to this file")
+    p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument(
+        "--emulate", type=Path, metavar="RECORDING",
+        help="demo without hardware: emulated BLE sensors (behind bleak) replaying a recording's "
+        "bytes in real time; without a config file the devices come from its header",
+    )
+    p.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace) -> DaemonConfig:
+    from retrogait.daemon.config import DaemonConfig, load_config
+
+    path = args.config or DEFAULT_CONFIG
+    if args.config is not None or path.exists():
+        cfg = load_config(path)
+    elif args.emulate is not None:
+        from retrogait.recording.reader import read_header
+
+        header = read_header(args.emulate)
+        cfg = DaemonConfig(athlete=args.athlete or header.athlete or "demo")
+    else:
+        raise ConfigError(
+            f"no config file ({path} not found); write one (see docs/daemon.md) or use --config"
+        )
+    update: dict[str, object] = {}
+    if args.athlete:
+        update["athlete"] = args.athlete
+    if args.adapter:
+        update["adapter"] = args.adapter
+    if args.events:
+        update["events_jsonl"] = args.events
+    if update:
+        cfg = DaemonConfig.model_validate({**cfg.model_dump(), **update})
+    return cfg
+
+
+async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
+    from retrogait.daemon.mqtt_cli import mqtt_sink
+    from retrogait.daemon.runner import Daemon, DaemonResult
+
+    devices = cfg.ble_devices()
+    options = cfg.ble_options()
+    if args.emulate is not None:
+        from retrogait.sources.ble import BleDevice
+        from retrogait.sources.emulated import EmulatedWorld, devices_from_recording
+
+        world = EmulatedWorld(devices_from_recording(args.emulate, profile_dir=cfg.profile_dir))
+        options.client_backend = world.client_backend()
+        options.scanner_backend = world.scanner_backend()
+        if not cfg.devices:
+            from retrogait.recording.reader import read_header
+
+            devices = [BleDevice(s) for s in read_header(args.emulate).sensors
+                       if s.profile != "imported"]
+    record_dir = None if args.no_record or not cfg.recording.enabled else (
+        args.record_dir or cfg.recording.dir)
+
+    def make(mqtt: object | None) -> Daemon:
+        return Daemon(
+            cfg.athlete, devices, options, record_dir, compress=cfg.recording.compress,
+            mqtt=mqtt,  # type: ignore[arg-type]
+            console=not args.quiet, events_jsonl=cfg.events_jsonl, notes=cfg.notes,
+            profile_dir=str(cfg.profile_dir) if cfg.profile_dir else None,
+        )
+
+    url = args.mqtt or (cfg.mqtt.url if cfg.mqtt else None)
+    result: DaemonResult
+    if url and url != "none":
+        async with mqtt_sink(url, cfg.athlete, base=cfg.mqtt, topic_prefix=args.topic_prefix,
+                             buffer_events=args.mqtt_buffer,
+                             sensors=[d.id for d in devices]) as sink:
+            daemon = make(sink)
+            if daemon.recording:
+                print(f"recording to {daemon.recording}", file=sys.stderr)
+            result = await daemon.run(args.duration)
+    else:
+        daemon = make(None)
+        if daemon.recording:
+            print(f"recording to {daemon.recording}", file=sys.stderr)
+        result = await daemon.run(args.duration)
+    print(f"session ended ({result.stop_reason}) after {result.duration_s:.1f} s", file=sys.stderr)
+    if result.recording:
+        print(f"recorded {result.recording}", file=sys.stderr)
+    if result.dropped_notifications:
+        print(f"retrogait: warning: {result.dropped_notifications} notification(s) dropped "
+              "(acquisition queue full)", file=sys.stderr)
+    if result.mqtt_dropped:
+        print(f"retrogait: warning: MQTT: {result.mqtt_dropped} event(s) dropped "
+              "(outage buffer overflowed)", file=sys.stderr)
+    return 0 if result.stop_reason != "every sensor gave up" else 2
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    return asyncio.run(_run(args, cfg))

@@ -1,0 +1,162 @@
+"""The run loop: BLE source -> recording -> GaitSession -> sinks, until Ctrl-C / SIGTERM.
+
+Every source item is written to the session's recording *before* it is processed (raw
+notifications and connection events), so a live session replays exactly. Stopping is clean:
+the sensors get their profile's stop commands and are disconnected, the pipeline is flushed, the
+recording gets its end record, the MQTT sink publishes the session summary and the offline status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from retrogait import __version__
+from retrogait.errors import ConfigError
+from retrogait.events import Event
+from retrogait.recording import Header, RecordingWriter
+from retrogait.session import GaitSession, run_source
+from retrogait.sinks import ConsoleSink, JsonlSink, Sink
+from retrogait.sinks.mqtt import MqttSink
+from retrogait.sources.base import SourceItem
+from retrogait.sources.ble import BleDevice, BleOptions, BleSource
+
+log = logging.getLogger(__name__)
+
+
+class RecordingSink(Sink):
+    """Writes every source item to a recording as it streams (see RecordingWriter's flushing)."""
+
+    def __init__(self, writer: RecordingWriter) -> None:
+        self.writer = writer
+        self.reason = "stopped"
+
+    async def observe(self, item: SourceItem) -> None:
+        self.writer.write(item)
+
+    async def emit(self, event: Event) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.writer.close(self.reason)
+
+
+@dataclass
+class DaemonResult:
+    recording: Path | None
+    events: dict[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    dropped_notifications: int = 0
+    mqtt_dropped: int = 0
+    stop_reason: str = ""
+
+
+def recording_path(directory: Path, athlete: str, started: datetime, compress: bool) -> Path:
+    directory = directory.expanduser()
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = started.astimezone().strftime("%Y%m%d-%H%M%S")
+    path = directory / f"{athlete}-{stamp}.jsonl{'.gz' if compress else ''}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = directory / f"{athlete}-{stamp}-{n}.jsonl{'.gz' if compress else ''}"
+    return path
+
+
+class Daemon:
+    """One session of the live daemon. ``request_stop`` may be called from a signal handler."""
+
+    def __init__(
+        self,
+        athlete: str,
+        devices: list[BleDevice],
+        options: BleOptions,
+        record_dir: Path | None,
+        compress: bool = True,
+        mqtt: MqttSink | None = None,
+        console: bool = True,
+        events_jsonl: Path | None = None,
+        notes: str = "",
+        profile_dir: str | None = None,
+    ) -> None:
+        if not devices:
+            raise ConfigError("no devices configured: add [[devices]] to the config file")
+        self.athlete = athlete
+        self.started = datetime.now(UTC)
+        self.t0 = time.monotonic()
+        self.source = BleSource(devices, options, t0=self.t0, profile_dir=profile_dir)
+        self.session = GaitSession(self.source.sensors, profile_dir=profile_dir)
+        self.mqtt = mqtt
+        self.recording: Path | None = None
+        self.sinks: list[Sink] = []
+        self._rec_sink: RecordingSink | None = None
+        if record_dir is not None:
+            self.recording = recording_path(record_dir, athlete, self.started, compress)
+            header = Header(
+                created=self.started, software=f"retrogait {__version__}", origin="ble",
+                athlete=athlete, sensors=self.source.sensors, notes=notes,
+            )
+            self._rec_sink = RecordingSink(RecordingWriter(self.recording, header))
+            self.sinks.append(self._rec_sink)
+        self.console = ConsoleSink(show_events=console) if console else None
+        if self.console is not None:
+            self.sinks.append(self.console)
+        if events_jsonl is not None:
+            self.sinks.append(JsonlSink(events_jsonl))
+        if mqtt is not None:
+            mqtt.summary.recording = self.recording.name if self.recording else None
+            self.sinks.append(mqtt)
+        self.stop_reason = ""
+        self._counts: dict[str, int] = {}
+
+    def request_stop(self, reason: str = "stopped") -> None:
+        if not self.stop_reason:
+            self.stop_reason = reason
+            log.warning("stopping (%s): stopping streams, flushing the recording", reason)
+        asyncio.get_running_loop().create_task(self.source.stop())
+
+    async def run(self, duration_s: float | None = None, signals: bool = True) -> DaemonResult:
+        loop = asyncio.get_running_loop()
+        installed = []
+        if signals and sys.platform != "win32":
+            for sig, name in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
+                loop.add_signal_handler(sig, self.request_stop, name)
+                installed.append(sig)
+        timer = loop.call_later(duration_s, self.request_stop, "duration reached") if (
+            duration_s) else None
+        for s in self.sinks:
+            await s.start()
+        try:
+            await run_source(self.source, self.sinks, self.session)
+        except BaseException:
+            if self._rec_sink is not None:
+                self._rec_sink.reason = "error"
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            if self.mqtt is not None:
+                self.mqtt.summary.set_sensor_stats(self.session.stats())
+            for s in self.sinks:
+                try:
+                    await s.close()
+                except Exception:
+                    log.exception("closing %s failed", type(s).__name__)
+        if not self.stop_reason:
+            self.stop_reason = "every sensor gave up"
+        return DaemonResult(
+            recording=self.recording,
+            events=dict(self.console.counts) if self.console else {},
+            duration_s=time.monotonic() - self.t0,
+            dropped_notifications=self.source.dropped,
+            mqtt_dropped=self.mqtt.stats.dropped if self.mqtt else 0,
+            stop_reason=self.stop_reason,
+        )
