@@ -50,7 +50,7 @@ def lobes(t: FloatArray, x: FloatArray, touch_fraction: float = 0.05) -> Lobes:
     lim = touch_fraction * float(ax.max()) if ax.size else 0.0
     mid = ax[1:-1]
     touch = np.flatnonzero((mid <= ax[:-2]) & (mid < ax[2:]) & (mid < lim)) + 1
-    touch = touch[pos[touch] == pos[touch - 1]]  # not already a sign change
+    touch = touch[(pos[touch] == pos[touch - 1]) & (pos[touch] == pos[touch + 1])]  # no crossing
     if touch.size:
         idx = np.concatenate((idx, touch))
         tc = np.concatenate((tc, t[touch]))
