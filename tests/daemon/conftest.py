@@ -129,3 +129,15 @@ def small_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("rec") / "two-feet.jsonl"
     make_recording(path, duration_s=20.0)
     return path
+
+
+@pytest.fixture(scope="session")
+def simulated_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A backward run from the simulator (a real `retrogait simulate` subprocess), 1 % loss."""
+    path = tmp_path_factory.mktemp("sim") / "backward.jsonl"
+    subprocess.run(
+        [sys.executable, "-m", "retrogait", "simulate", "--scenario", "backward_run",
+         "--duration", "20", "--packet-loss", "0.01", "-o", str(path)],
+        check=True, capture_output=True, timeout=120,
+    )
+    return path
