@@ -97,15 +97,17 @@ def build_truth(
             foot_strikes=[classify_strike(a) for a in strikes],
             strides=strides,
         )
-    end = plan.end_s
-    activities = [
-        ActivitySegment(
-            start_s=round(max(a.start_s, 0.0), 6), end_s=round(min(a.end_s, end), 6),
-            activity=a.activity, direction=a.direction,
-        )
-        for a in plan.activities
-        if a.end_s > a.start_s
-    ]
+    activities: list[ActivitySegment] = []
+    for a in plan.activities:
+        start, stop = round(max(a.start_s, 0.0), 6), round(min(a.end_s, plan.end_s), 6)
+        if stop <= start:
+            continue
+        prev = activities[-1] if activities else None
+        if prev is not None and (prev.activity, prev.direction) == (a.activity, a.direction):
+            activities[-1] = prev.model_copy(update={"end_s": stop})  # merge e.g. still + still
+        else:
+            activities.append(ActivitySegment(start_s=start, end_s=stop, activity=a.activity,
+                                              direction=a.direction))
     return GroundTruth(
         recording=recording_name,
         origin="simulator",

@@ -114,7 +114,7 @@ def _walk_turn(d: float) -> list[Segment]:
 
 def _session(d: float) -> list[Segment]:
     """Warm-up walk, backward-running intervals with a walk and a fidgeting rest, a turn-around,
-    a 180° walking turn and a forward jog; ~60 % of the time running backward."""
+    a 180° walking turn and a forward jog; about half of the time running backward."""
     u = (d - HEAD_S - TAIL_S - 10.5) / 100.0  # the fixed stops take 10.5 s
     return [
         Still(HEAD_S),
