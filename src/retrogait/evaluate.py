@@ -5,7 +5,8 @@ Matching rules (the issue's targets, ``issues show 3``):
 * a detected landing matches a true one within ``LANDING_TOL_S`` = 50 ms (one-to-one, closest
   pairs first); F1 from the matches;
 * a detected stride matches a true stride when both its landings match (stance-referenced
-  truth: both ends within ``STANCE_TOL_S``, because stance starts lag landings);
+  truth, e.g. PyShoe: when they overlap for more than half of both durations, because stance
+  starts lag landings by up to ~0.1 s);
 * toe-offs match within 100 ms (median absolute error reported);
 * steady cadence windows: 10 s windows (step 5 s) fully covered by true strides whose times
   vary by less than 10 %; truth = 120 / mean stride time, estimate = mean of the cadence
@@ -43,7 +44,6 @@ from retrogait.truth import GroundTruth, SensorTruth, TruthStride
 
 LANDING_TOL_S = 0.05
 TOE_OFF_TOL_S = 0.10
-STANCE_TOL_S = 0.15
 
 
 def run_recording(path: str | Path) -> list[Event]:
@@ -294,16 +294,23 @@ def _score_stance(sc: Scores, st: SensorTruth, lands: list[LandingEvent],
     hi = st.strides[-1].end_s + 0.5
     inside = [s for s in strides if lo <= s.start_s and s.end_s <= hi]
     sc.strides_det += len(inside)
-    for i, j in match_times([s.end_s - 0.05 for s in st.strides], [s.end_s for s in inside],
-                            STANCE_TOL_S):
-        r, d = st.strides[i], inside[j]
-        if abs((r.start_s - 0.05) - d.start_s) > STANCE_TOL_S:
+    # stance borders lag landings by up to ~0.1 s: a detected stride matches the true stride
+    # it overlaps for more than half of both durations
+    for d in inside:
+        best, r_best = 0.0, None
+        for r in st.strides:
+            ov = min(d.end_s, r.end_s) - max(d.start_s, r.start_s)
+            if ov > best:
+                best, r_best = ov, r
+        if r_best is None:
+            continue
+        if best < 0.5 * (d.end_s - d.start_s) or best < 0.5 * (r_best.end_s - r_best.start_s):
             continue
         sc.strides_matched += 1
-        sc.direction_ok += int(d.direction == r.direction)
-        if r.stride_length_m:
+        sc.direction_ok += int(d.direction == r_best.direction)
+        if r_best.stride_length_m:
             sc.length_pct_err.append(
-                100.0 * (d.stride_length_m - r.stride_length_m) / r.stride_length_m)
+                100.0 * (d.stride_length_m - r_best.stride_length_m) / r_best.stride_length_m)
 
 
 def _score_cadence(sc: Scores, evs: list[Event], truth: GroundTruth) -> None:
@@ -456,9 +463,19 @@ def reverse_truth(truth: GroundTruth, big_t: float, name: str) -> GroundTruth:
                                            direction="backward"))
             sensors[sid] = SensorTruth(landings_s=ic, toe_offs_s=tc, strides=strides)
         else:
-            stance = sorted((big_t - b, big_t - a) for a, b in (st.stance_s or []))
+            stance_fwd = list(st.stance_s or [])
+            stance = sorted((big_t - b, big_t - a) for a, b in stance_fwd)
+
+            def flip(border: float, stance_fwd: list[tuple[float, float]] = stance_fwd) -> float:
+                """A forward stride border is a stance start; reversed, that stance starts at
+                big_t − its end."""
+                if not stance_fwd:
+                    return big_t - border
+                a, b = min(stance_fwd, key=lambda ab: abs(ab[0] - border))
+                return big_t - b if abs(a - border) < 0.02 else big_t - border
+
             strides = sorted(
-                (TruthStride(start_s=big_t - s.end_s, end_s=big_t - s.start_s,
+                (TruthStride(start_s=flip(s.end_s), end_s=flip(s.start_s),
                              direction="backward",
                              stride_length_m=s.stride_length_m) for s in st.strides),
                 key=lambda s: s.start_s)

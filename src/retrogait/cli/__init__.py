@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "retrogait.cli.import_cmd",
     "retrogait.cli.profiles_cmd",
     "retrogait.cli.simulate_cmd",
+    "retrogait.cli.evaluate_cmd",
     "retrogait.cli.report_cmd",
     "retrogait.cli.history_cmd",
     "retrogait.cli.export_cmd",

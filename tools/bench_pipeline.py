@@ -1,0 +1,144 @@
+"""Benchmark of the per-sensor pipeline (+ fusion); prints numbers, asserts nothing.
+
+    python tools/bench_pipeline.py [RECORDING] [--minutes 180]
+
+1. offline: the samples of a 200 Hz foot sensor (from a simulator recording, tiled to
+   ``--offline-minutes``) fed in 2048-sample blocks: × real time on one core;
+2. streaming: the same samples in notification-sized blocks (4 samples, as a 200 Hz BLE sensor
+   sends them): CPU share of one core at real-time rate per sensor;
+3. memory: ``--minutes`` of two-sensor streaming (tiled data), RSS sampled along the way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from retrogait.fusion import Fusion
+from retrogait.pipeline import SensorPipeline
+from retrogait.recording.reader import RecordingReader
+from retrogait.session import GaitSession
+from retrogait.timing.clock import TimedBlock
+
+
+def load_samples(path: Path) -> tuple[list, dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Timed samples per sensor, captured from the real flow (decoder + clock)."""
+    reader = RecordingReader(path)
+    session = GaitSession(reader.header.sensors)
+    got: dict[str, list[TimedBlock]] = {}
+    for sid, st in session._state.items():  # capture the clock's output
+        orig = st.pipeline.process
+
+        def spy(block: TimedBlock, sid: str = sid, orig=orig) -> list:  # type: ignore[no-untyped-def]
+            got.setdefault(sid, []).append(block)
+            return orig(block)
+
+        st.pipeline.process = spy  # type: ignore[method-assign]
+    for item in reader:
+        session.handle(item)
+    out = {}
+    for sid, blocks in got.items():
+        out[sid] = (np.concatenate([b.t for b in blocks]), np.concatenate([b.acc for b in blocks]),
+                    np.concatenate([b.gyr for b in blocks]))
+    return reader.header.sensors, out
+
+
+def tile(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, seconds: float):  # type: ignore[no-untyped-def]
+    dur = t[-1] - t[0] + (t[1] - t[0])
+    reps = int(np.ceil(seconds / dur))
+    tt = np.concatenate([t - t[0] + k * dur for k in range(reps)])
+    return tt, np.tile(acc, (reps, 1)), np.tile(gyr, (reps, 1))
+
+
+def feed(pipe: SensorPipeline, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, block: int) -> int:
+    n_events = 0
+    for i in range(0, t.size, block):
+        n_events += len(pipe.process(TimedBlock(t=t[i:i + block], acc=acc[i:i + block],
+                                                gyr=gyr[i:i + block])))
+    return n_events
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("recording", nargs="?", type=Path)
+    ap.add_argument("--offline-minutes", type=float, default=60.0)
+    ap.add_argument("--stream-minutes", type=float, default=10.0)
+    ap.add_argument("--minutes", type=float, default=180.0, help="memory run length")
+    args = ap.parse_args()
+    rec = args.recording
+    if rec is None:
+        tmp = Path(tempfile.mkdtemp())
+        rec = tmp / "session.jsonl.gz"
+        subprocess.run([sys.executable, "-m", "retrogait", "simulate", "--scenario", "session",
+                        "-o", str(rec)], check=True, capture_output=True)
+    sensors, data = load_samples(rec)
+    sid = next(iter(data))
+    info = next(s for s in sensors if s.id == sid)
+    t, acc, gyr = data[sid]
+    rate = (t.size - 1) / (t[-1] - t[0])
+    print(f"recording {rec.name}: sensor {sid}, {t.size} samples, {rate:.1f} Hz")
+
+    tt, aa, gg = tile(t, acc, gyr, args.offline_minutes * 60)
+    pipe = SensorPipeline(info, rate_hz=rate)
+    c0 = time.process_time()
+    n = feed(pipe, tt, aa, gg, 2048)
+    cpu = time.process_time() - c0
+    span = tt[-1] - tt[0]
+    print(f"offline  : {span / 60:.0f} min of one sensor in {cpu:.2f} s CPU = "
+          f"{span / cpu:.0f}x real time ({n} events; target >= 5000x)")
+
+    tt, aa, gg = tile(t, acc, gyr, args.stream_minutes * 60)
+    pipe = SensorPipeline(info, rate_hz=rate)
+    c0 = time.process_time()
+    feed(pipe, tt, aa, gg, 4)
+    cpu = time.process_time() - c0
+    span = tt[-1] - tt[0]
+    print(f"streaming: 4-sample blocks, {span / 60:.0f} min in {cpu:.2f} s CPU = "
+          f"{100 * cpu / span:.3f} % of one core per sensor (target <= 1 %)")
+
+    # memory: two sensors + fusion, streaming, tiled to --minutes, RSS along the way
+    sids = list(data)[:2]
+    infos = [next(s for s in sensors if s.id == k) for k in sids]
+    pipes = [SensorPipeline(i, rate_hz=rate) for i in infos]
+    fusion = Fusion(infos)
+    chunk_s = 600.0
+    total = args.minutes * 60
+    base = [tile(*data[k], chunk_s) for k in sids]
+    rss = [rss_mb()]
+    c0 = time.process_time()
+    done = 0.0
+    while done < total:
+        for k, (p, (bt, ba, bg)) in enumerate(zip(pipes, base, strict=True)):
+            bt = bt + done
+            for i in range(0, bt.size, 16):
+                ev = p.process(TimedBlock(t=bt[i:i + 16], acc=ba[i:i + 16], gyr=bg[i:i + 16]))
+                if ev:
+                    fusion.process(ev)
+            del k
+        done += chunk_s
+        rss.append(rss_mb())
+    cpu = time.process_time() - c0
+    print(f"memory   : {args.minutes:.0f} min two-sensor streaming (16-sample blocks, {cpu:.0f} s "
+          f"CPU): RSS start {rss[0]:.0f} MB, after 10 min {rss[1]:.0f} MB, end {rss[-1]:.0f} MB, "
+          f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"(target < 150 MB, flat)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
