@@ -98,16 +98,17 @@ def build_truth(
             strides=strides,
         )
     activities: list[ActivitySegment] = []
-    for a in plan.activities:
-        start, stop = round(max(a.start_s, 0.0), 6), round(min(a.end_s, plan.end_s), 6)
+    for span in plan.activities:
+        start, stop = round(max(span.start_s, 0.0), 6), round(min(span.end_s, plan.end_s), 6)
         if stop <= start:
             continue
         prev = activities[-1] if activities else None
-        if prev is not None and (prev.activity, prev.direction) == (a.activity, a.direction):
+        if prev is not None and (prev.activity, prev.direction) == (span.activity,
+                                                                    span.direction):
             activities[-1] = prev.model_copy(update={"end_s": stop})  # merge e.g. still + still
         else:
-            activities.append(ActivitySegment(start_s=start, end_s=stop, activity=a.activity,
-                                              direction=a.direction))
+            activities.append(ActivitySegment(start_s=start, end_s=stop, activity=span.activity,
+                                              direction=span.direction))
     return GroundTruth(
         recording=recording_name,
         origin="simulator",
