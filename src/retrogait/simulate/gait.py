@@ -64,8 +64,11 @@ class GaitStyle:
     strike_sd_deg: float
     toe_off_deg: float
     toe_off_sd_deg: float = 4.0
-    toe_off_rate_factor: float = 1.2
-    """pitch rate at toe-off = factor * toe_off_deg / departure-rocker duration"""
+    toe_off_rate_factor: float = 2.0
+    """pitch rate at toe-off = factor * toe_off_deg / departure-rocker duration. 2.0 makes the
+    rate rise monotonically to its peak exactly at toe-off (zero angular acceleration there),
+    as in real forward gait (gaitmap walk: peak plantar-flexion rate 5 ms before toe-off);
+    backward styles use 0.5: a slow heel take-off, the time reversal of a forward heel strike."""
     land_rocker_frac: float = 0.15
     dep_rocker_frac: float = 0.40
     clearance_m: float = 0.15
@@ -133,6 +136,7 @@ _BR_STEP = 60.0 / 174.0
 BACKWARD_RUN = GaitStyle(
     gait="run", direction="backward", speed_m_s=2.4, cadence_spm=174.0,
     contact_s=_BR_STEP - 0.098, strike_deg=-15.0, strike_sd_deg=3.0, toe_off_deg=25.0,
+    toe_off_rate_factor=0.5,
     land_rocker_frac=0.30, dep_rocker_frac=0.35, clearance_m=0.12, impact_v_m_s=0.35,
     impact_tau_s=0.010, vib_acc_m_s2=15.0, step_width_m=0.10, inversion_deg=2.0,
     label="backward run, toe-first landing",
@@ -149,6 +153,7 @@ FORWARD_WALK = GaitStyle(
 BACKWARD_WALK = GaitStyle(
     gait="walk", direction="backward", speed_m_s=1.0, cadence_spm=104.0,
     contact_s=0.65 * 2 * 60.0 / 104.0, strike_deg=-12.0, strike_sd_deg=3.0, toe_off_deg=20.0,
+    toe_off_rate_factor=0.5,
     land_rocker_frac=0.25, dep_rocker_frac=0.35, clearance_m=0.05,
     impact_v_m_s=0.20, impact_tau_s=0.012, vib_acc_m_s2=6.0, step_width_m=0.16,
     inversion_deg=2.0, wobble_deg=2.0, label="backward walk, toe-first landing",
