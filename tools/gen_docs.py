@@ -74,6 +74,7 @@ def splice(page: Path, generated: str) -> str:
 
 
 def pages() -> dict[Path, str]:
+    from retrogait import events as ev
     from retrogait.recording import format as rf
     from retrogait.truth import ActivitySegment, GroundTruth, SensorTruth, TruthStride
 
@@ -83,6 +84,7 @@ def pages() -> dict[Path, str]:
              rf.ConnectionRecord, rf.MarkerRecord, rf.EndRecord]
         ),
         DOCS / "truth-format.md": render([GroundTruth, SensorTruth, TruthStride, ActivitySegment]),
+        DOCS / "events.md": render(list(ev.EVENT_MODELS)),
     }
     return out
 

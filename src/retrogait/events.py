@@ -142,6 +142,9 @@ Event = Annotated[
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_MODELS = (LandingEvent, StrideEvent, CadenceEvent, StepEvent, ActivityEvent, GapEvent,
+                FallEvent, SensorStatusEvent)
+"""Every event class, in the order ``docs/events.md`` lists them."""
 
 
 def parse_event(line: str | bytes) -> Event:

@@ -330,7 +330,8 @@ class SensorPipeline:
                     self._tilt = _min_rotation(acc / np.linalg.norm(acc), np.array([0, 0, 1.0]))
                     self._bias = rows[:, GX : GZ + 1].mean(axis=0)
                     self.calibrated = True
-        self._last_landing = None  # a stride never contains standing still
+        # the stride chain survives a short stop (a turn-around: forward -> stop -> backward is
+        # one stride of the foot, decided from its own integration); max_stride_s bounds it
         self._gait_votes.clear()
         self._set_activity("still", self._t(self._quiet_start), t_k, events)
 
