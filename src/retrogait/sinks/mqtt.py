@@ -218,8 +218,13 @@ STATUS_ROUTE = Route("status", False, 1, True, None, "availability; last will = 
 SESSION_ROUTE = Route("session", False, 1, True, None, "last session's summary")
 
 
+def route_for(kind: str) -> Route:
+    """The route of an event kind; a kind added to events.py later gets a per-sensor record."""
+    return ROUTES.get(kind) or Route(kind, True, 1, False, 60, "record")
+
+
 def event_topic(prefix: str, athlete: str, event: Event) -> str:
-    route = ROUTES[event.kind]
+    route = route_for(event.kind)
     sensor = getattr(event, "sensor", None)
     if route.per_sensor and sensor is not None:
         return f"{prefix}/{athlete}/{sensor}/{route.leaf}"
@@ -270,10 +275,12 @@ def _first_leaf(group: BaseExceptionGroup[aiomqtt.MqttError]) -> aiomqtt.MqttErr
     return exc
 
 
-def _is_protocol_refusal(exc: aiomqtt.MqttError) -> bool:
+def _maybe_protocol_problem(exc: aiomqtt.MqttError) -> bool:
+    """A refusal of the protocol version, or a CONNECT left unanswered (not a refused socket)."""
     rc = getattr(exc, "rc", None)
     value = getattr(rc, "value", rc)
-    return value in (1, 132) or "protocol" in str(exc).lower()
+    text = str(exc).lower()
+    return value in (1, 132) or "protocol" in text or "timed out" in text
 
 
 class MqttSink(Sink):
@@ -354,7 +361,7 @@ class MqttSink(Sink):
             self._seq,
             event_topic(self.prefix, self.athlete, event),
             event.model_dump_json().encode(),
-            ROUTES[event.kind],
+            route_for(event.kind),
         )
         if len(self._buf) >= self.settings.buffer_events:
             self._buf.popleft()
@@ -429,6 +436,8 @@ class MqttSink(Sink):
             timeout=self.settings.timeout_s,
             tls_context=_tls_context(self.settings) if self.address.tls else None,
             tls_insecure=self.settings.tls_insecure if self.address.tls else None,
+            # small messages, latency matters: no Nagle delay on our side of the link
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
 
     async def _run(self) -> None:
@@ -455,13 +464,17 @@ class MqttSink(Sink):
             if (
                 self.settings.protocol == "auto"
                 and self.stats.connects == 0
-                and protocol == aiomqtt.ProtocolVersion.V5
-                and isinstance(error, aiomqtt.MqttCodeError)
-                and _is_protocol_refusal(error)
+                and error is not None
+                and _maybe_protocol_problem(error)
             ):
-                log.info("MQTT broker refuses MQTT 5, using 3.1.1")
-                self._protocol = aiomqtt.ProtocolVersion.V311
-                continue
+                # never connected yet: a broker that refuses MQTT 5 (code 132) or does not
+                # answer a v5 CONNECT at all (amqtt 0.12) gets the other version next time
+                other = (aiomqtt.ProtocolVersion.V311 if protocol == aiomqtt.ProtocolVersion.V5
+                         else aiomqtt.ProtocolVersion.V5)
+                log.info("MQTT %s failed (%s); trying %s", protocol.name, error, other.name)
+                self._protocol = other
+                if protocol == aiomqtt.ProtocolVersion.V5:
+                    continue
             self.stats.failures += 1
             level = logging.WARNING if self.stats.failures == 1 else logging.DEBUG
             log.log(

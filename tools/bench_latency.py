@@ -1,0 +1,205 @@
+"""Benchmark: end-to-end latency from a notification's arrival to the MQTT message being received.
+
+Four emulated sensors at 200 Hz stream in real time through bleak (emulated backend), the daemon
+(decode -> clock -> pipeline -> fusion -> MqttSink) publishes to a real Mosquitto on loopback,
+and a subscriber in a *separate process* stamps every message with ``time.monotonic()`` (the
+same system-wide clock). For each event, latency = subscriber receive time - host arrival time
+of the notification whose processing emitted it. The algorithm's own delay (``emitted_at_s -
+t_s``: a landing is only confirmed some samples later) is reported separately and not included.
+
+    .venv/bin/python tools/bench_latency.py --duration 60
+
+Prints p50/p90/p99/max in ms. Four sensors = the simulator's two feet plus a copy of each (ids
+left2/right2, 1.3 ms later), so the load is four full pipelines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+SUBSCRIBER = r"""
+import asyncio, sys, time, aiomqtt
+async def main():
+    port, topic, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    with open(out, "w") as fh:
+        async with aiomqtt.Client("127.0.0.1", port, protocol=aiomqtt.ProtocolVersion.V5) as c:
+            await c.subscribe(topic, qos=1)
+            print("ready", flush=True)
+            async for m in c.messages:
+                fh.write(f"{time.monotonic():.6f} {m.topic} {m.payload.decode()}\n")
+                fh.flush()
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_mosquitto(workdir: Path, nodelay: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = workdir / "mosquitto.conf"
+    lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false"]
+    if os.geteuid() == 0:
+        lines.append("user root")
+    if nodelay:
+        lines.append("set_tcp_nodelay true")
+    conf.write_text("\n".join(lines) + "\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("mosquitto did not start")
+
+
+def make_four_sensor_recording(
+    out: Path, duration_s: float, scenario: str = "backward_run"
+) -> Path:
+    """Simulate two feet (real `retrogait simulate`), then copy each as a 3rd/4th sensor."""
+    from retrogait.recording import Header, RecordingReader, RecordingWriter
+    from retrogait.sources.base import ConnectionChange, Notification
+
+    two = out.with_name("two-" + out.name)
+    subprocess.run([sys.executable, "-m", "retrogait", "simulate", "--scenario", scenario,
+                    "--duration", str(duration_s), "-o", str(two)], check=True,
+                   capture_output=True)
+    reader = RecordingReader(two)
+    h = reader.header
+    extra = [s.model_copy(update={"id": s.id + "2", "address": None, "name": None})
+             for s in h.sensors]
+    header = Header(created=h.created, software=h.software, origin="simulator",
+                    athlete="bench", sensors=[*h.sensors, *extra], notes="4-sensor benchmark")
+    items = []
+    for it in reader:
+        items.append(it)
+        if isinstance(it, Notification):
+            items.append(Notification(it.t + 0.0013, it.sensor + "2", it.char, it.payload))
+        elif isinstance(it, ConnectionChange):
+            items.append(ConnectionChange(it.t, it.sensor + "2", it.event, it.detail))
+    items.sort(key=lambda i: i.t)
+    with RecordingWriter(out, header) as w:
+        for it in items:
+            w.write(it)
+    return out
+
+
+class ProbeSink:
+    """Remembers, per event, the arrival time of the notification being processed."""
+
+    def __init__(self) -> None:
+        self.arrival = 0.0
+        self.by_payload: dict[str, float] = {}
+        self.algo_delay: list[float] = []
+        self.emitted: dict[str, float] = {}
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+    async def observe(self, item) -> None:  # type: ignore[no-untyped-def]
+        self.arrival = item.t
+
+    async def emit(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.by_payload[event.model_dump_json()] = self.arrival
+        self.emitted[event.model_dump_json()] = time.monotonic()
+        self.algo_delay.append(event.emitted_at_s - event.t_s)
+
+
+async def run(recording: Path, port: int, duration: float, sub_out: Path) -> tuple[
+        ProbeSink, float]:
+    from retrogait.daemon.runner import Daemon
+    from retrogait.recording import read_header
+    from retrogait.sinks.mqtt import MqttSettings, MqttSink
+    from retrogait.sources.ble import BleDevice, BleOptions
+    from retrogait.sources.emulated import EmulatedWorld, devices_from_recording
+
+    world = EmulatedWorld(devices_from_recording(recording))
+    opts = BleOptions(client_backend=world.client_backend(),
+                      scanner_backend=world.scanner_backend())
+    devices = [BleDevice(s.model_copy(update={"address": d.address}))
+               for s, d in zip(read_header(recording).sensors, world.devices.values(),
+                               strict=True)]
+    sink = MqttSink(MqttSettings(url=f"mqtt://127.0.0.1:{port}"), "bench",
+                    sensors=[d.id for d in devices])
+    probe = ProbeSink()
+    daemon = Daemon("bench", devices, opts, record_dir=None, mqtt=sink, console=False)
+    daemon.sinks.insert(0, probe)  # type: ignore[arg-type]
+    await daemon.run(duration_s=duration, signals=False)
+    return probe, daemon.t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds of real-time streaming")
+    ap.add_argument("--broker-nodelay", action="store_true",
+                    help="run Mosquitto with set_tcp_nodelay true (see docs/mqtt.md)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO / "src"))
+    with tempfile.TemporaryDirectory() as d:
+        work = Path(d)
+        rec = make_four_sensor_recording(work / "four.jsonl", args.duration + 10)
+        broker, port = start_mosquitto(work, args.broker_nodelay)
+        sub_out = work / "sub.txt"
+        sub = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, str(port), "retrogait/bench/#",
+                                str(sub_out)], stdout=subprocess.PIPE)
+        assert sub.stdout is not None and sub.stdout.readline().strip() == b"ready"
+        try:
+            probe, t0 = asyncio.run(run(rec, port, args.duration, sub_out))
+            time.sleep(1.0)
+        finally:
+            sub.terminate()
+            broker.terminate()
+        lat, proc, transport = [], [], []
+        for line in sub_out.read_text().splitlines():
+            recv, _topic, payload = line.split(" ", 2)
+            if payload in probe.by_payload:
+                arrived = t0 + probe.by_payload[payload]
+                lat.append(float(recv) - arrived)
+                proc.append(probe.emitted[payload] - arrived)
+                transport.append(float(recv) - probe.emitted[payload])
+        if not lat:
+            raise SystemExit("no events matched")
+        ms = np.array(lat) * 1000
+        delay = np.array(probe.algo_delay) * 1000
+        for name, arr in (("  of which arrival -> event emitted (queue, decode, pipeline)", proc),
+                          ("  of which emitted -> received (buffer, MQTT, broker, subscriber)",
+                           transport)):
+            a = np.array(arr) * 1000
+            print(f"{name}: p50 {np.percentile(a, 50):.2f}  p99 {np.percentile(a, 99):.2f}")
+        kinds: dict[str, int] = {}
+        for p in probe.by_payload:
+            k = json.loads(p)["kind"]
+            kinds[k] = kinds.get(k, 0) + 1
+        print(f"4 sensors x 200 Hz, {args.duration:.0f} s real time, Mosquitto "
+              f"set_tcp_nodelay {'true' if args.broker_nodelay else 'false (default)'}, "
+              f"{len(ms)} events "
+              f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})")
+        print("notification arrival -> MQTT message received (ms): "
+              f"p50 {np.percentile(ms, 50):.2f}  p90 {np.percentile(ms, 90):.2f}  "
+              f"p99 {np.percentile(ms, 99):.2f}  max {ms.max():.2f}")
+        print("algorithm's own delay, emitted_at_s - t_s (ms, not included above): "
+              f"p50 {np.percentile(delay, 50):.0f}  p99 {np.percentile(delay, 99):.0f}")
+
+
+if __name__ == "__main__":
+    main()
