@@ -78,13 +78,6 @@ def _pipeline_vs_truth(rec: Path) -> tuple[SessionSummary, SessionSummary]:
     return analyze_recording(rec).summary, SummaryBuilder().add_all(strides).summary()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline (issue 3) is not yet within its targets on the simulator; measured on "
-    "turnaround 20 s seed 3 with the pipeline of the working tree after e38d685: backward "
-    "contact median 362 vs 245 ms (target 15 ms), 36 vs 38 strides, backward share 0.528 vs "
-    "0.553; stride length 1.645 vs 1.655 m and cadence 171.2 vs 169.0 steps/min are close",
-)
 def test_pipeline_summary_matches_truth_within_targets(turnaround: Path) -> None:
     got, want = _pipeline_vs_truth(turnaround)
     n = want.backward.strides + want.forward.strides

@@ -1,9 +1,11 @@
 """Constructed foot-IMU signals with exactly known events, for unit tests of the pipeline.
 
-A forward stride: stance (flat, still) → push-off (toes rotate down by ``toe_off_deg``) →
-swing (foot travels ``length_m`` along its toe axis, lifts ``lift_m``, rotates to
-``strike_deg`` toes-up) → foot slap (back to flat). Toe-off = start of the swing, landing = end
-of the swing. A backward stride sequence is the exact time reversal (acc'(t)=acc(T−t),
+A forward stride: stance (flat, still) → push-off (toes rotate down by ``toe_off_deg``, the
+rate rising to its peak at toe-off, as measured on the real gaitmap walk) → swing (foot travels
+``length_m`` along its toe axis, lifts ``lift_m``, rotates to ``strike_deg`` toes-up; the
+rotation reverses at once, an idealisation in which the peak and the zero crossing of the pitch
+rate coincide at toe-off) → foot slap (back to flat). Toe-off = start of the swing, landing =
+end of the swing. A backward stride sequence is the exact time reversal (acc'(t)=acc(T−t),
 gyr'(t)=−gyr(T−t)), so landings and toe-offs swap roles as in real backward gait.
 Frames: foot frame (x toes, y left, z up); the sensor is mounted with the identity mounting
 unless a rotation is given.
@@ -73,7 +75,7 @@ def forward_walk(
             u = seg(stance_s)
             add(np.zeros_like(u), np.full_like(u, x0), np.zeros_like(u))
         u = seg(push_s)
-        add(-toe_off_deg * _cos_ramp(u), np.full_like(u, x0), np.zeros_like(u))
+        add(-toe_off_deg * u**2, np.full_like(u, x0), np.zeros_like(u))
         toe_offs.append(t_now)
         u = seg(swing_s)
         d = 0.0 if tapping else length_m

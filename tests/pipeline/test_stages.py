@@ -114,3 +114,23 @@ def test_buffer_keeps_recent_rows_contiguous_and_bounded() -> None:
     np.testing.assert_array_equal(v[:, 0], np.arange(250, 350))
     with pytest.raises(IndexError):
         buf.view(0, 10)
+
+
+def test_pivot_departure_finds_when_a_rocking_foot_lets_go() -> None:
+    """A foot rocks about a pinned point 0.15 m ahead of the sensor, then flies off: the pivot's
+    velocity is zero until the release, and it moves at once after it."""
+    from retrogait.pipeline.contacts import pivot_departure
+
+    t = np.arange(0, 0.4, 0.005)
+    w = np.where(t < 0.2, 300.0 * t / 0.2, 300.0)  # pitch rate, deg/s (about y)
+    gyr = np.zeros((t.size, 3))
+    gyr[:, 1] = w
+    r = np.array([0.15, 0.0, -0.03])
+    vel = -np.cross(np.deg2rad(gyr), r)  # pinned pivot: v_sensor = -ω × r
+    release = 0.25
+    vel[t > release, 2] += 2.0 * (t[t > release] - release) / 0.05  # lift-off
+    got = pivot_departure(t, gyr, vel, slice(5, 40), 40)
+    assert got is not None and release <= got < release + 0.01
+    # a sensor that does not move as a rigid rocker about one point gives no answer
+    rng = np.random.default_rng(0)
+    assert pivot_departure(t, gyr, vel + rng.normal(0, 0.3, vel.shape), slice(5, 40), 40) is None

@@ -1,19 +1,34 @@
 """Initial contact and toe-off from the foot's sagittal angular velocity (pure NumPy).
 
-Between two stances the foot's pitch rate (gyro about the foot's mediolateral y axis) is a
-sequence of *lobes* of alternating sign. The swing itself is the lobe covering the largest
-pitch angle (the foot swings through 60–120°; push-off, foot slap and pre-landing rotations
-are smaller). Then, in either walking direction:
+Between two stances the foot's pitch rate (gyro about the foot's mediolateral y axis; positive =
+toes down) is a sequence of *lobes* of alternating sign. The swing itself is the lobe holding
+the fastest foot motion (from the strapdown integration) or, without it, the one covering the
+largest pitch angle. The *push lobe* is the significant lobe just before it, of opposite sign:
+the foot rolling over its leading end before it leaves (toes-down over the toes forward,
+toes-up over the heel backward).
 
-* **toe-off** = the zero crossing that starts the swing lobe: the pitch extremum where the foot
-  leaves the ground (toes-down for a forward push-off, toes-up for a backward one);
+* **toe-off** (the last sole point leaving the ground):
+  - push lobe toes-down (forward push-off over the toes): the **peak of the push lobe**. While
+    the toes are loaded the ground reaction and the plantar flexors accelerate the rotation;
+    once free, the swinging leg decelerates it, so the rate peaks at release (gaitmap walk: the
+    fastest toes-down rotation is 5 ms before the motion-capture toe-off);
+  - push lobe toes-up (heel leaving last, backward): nothing accelerates a rotation about the
+    heel, the rate peaks well before release (35–115 ms on the simulator, 60 ms on the
+    time-reversed gaitmap walk). The release is taken from the kinematics instead: the pivot
+    point (fitted as the foot point with zero velocity during the push lobe, from the strapdown
+    velocity) starts to move (:func:`pivot_departure`); capped by the zero crossing that
+    starts the swing lobe. When the push is not a clean rigid rocker (fit residual > 10 % of
+    the sensor speed: measured 11–46 % on the real gaitmap walk, a soft shoe and impact errors
+    in the strapdown velocity; 0.1–1 % on the simulator), the kinematics cannot locate the
+    release and the zero crossing is used: on the time-reversed gaitmap walk (the only real
+    backward proxy) the heel leaves 1.5 ms (median) before it;
+  - no push lobe (or no kinematics): the zero crossing that starts the swing lobe.
 * **initial contact** = the zero crossing that starts the last significant lobe after the swing
   (foot slap after a heel strike, heel drop after a toe-first backward landing), or the end
   of the swing lobe when nothing follows it.
 
-This is symmetric under time reversal (backward gait ≈ reversed forward gait: the landing of one
-is the toe-off of the other), so it needs no direction-specific rule. On the gaitmap walk the
-reference contacts sit at these zero crossings (see docs/pipeline.md).
+The direction-dependence is physical (which end of the foot the body rolls over), not a
+threshold on one data set; see docs/pipeline.md for the measured offsets on all data kinds.
 """
 
 from __future__ import annotations
@@ -79,21 +94,65 @@ class Contacts:
     swing_angle_deg: float
 
 
+def pivot_departure(
+    t: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray, fit: slice, search_from: int,
+    min_speed_m_s: float = 0.05, noise_factor: float = 3.0, max_residual: float = 0.1,
+) -> float | None:
+    """Time (s) the pivot of a rocker starts to move, or None.
+
+    The pivot is the foot point ``r`` (foot frame, m from the sensor) with zero velocity over
+    the ``fit`` samples: least squares of ``v + ω × r = 0`` with ``vel_foot`` (n, 3) the
+    sensor velocity in the foot frame (m/s) and ``gyr_dps`` (n, 3) the rate (deg/s). The pivot
+    moves when its speed first exceeds ``max(min_speed_m_s, noise_factor × rms speed over the
+    fit)`` at or after ``search_from`` (linear interpolation between samples). None as well
+    when the fit is poor (rms pivot speed over the fit > ``max_residual`` × rms sensor speed):
+    the foot did not roll about one fixed point (soft shoe, impacts in the velocity).
+    """
+    om = np.deg2rad(gyr_dps[fit])
+    v = vel_foot[fit]
+    if om.shape[0] < 3:
+        return None
+    # ω × r = -[r]× ω = [ω]× r ; rows of [ω]× for each sample
+    a = np.zeros((om.shape[0], 3, 3))
+    a[:, 0, 1], a[:, 0, 2] = -om[:, 2], om[:, 1]
+    a[:, 1, 0], a[:, 1, 2] = om[:, 2], -om[:, 0]
+    a[:, 2, 0], a[:, 2, 1] = -om[:, 1], om[:, 0]
+    r = np.linalg.lstsq(a.reshape(-1, 3), -v.reshape(-1), rcond=None)[0]
+    uf = v + np.cross(om, r)
+    rms = float(np.sqrt(np.mean(np.einsum("ij,ij->i", uf, uf))))
+    if rms > max_residual * float(np.sqrt(np.mean(np.einsum("ij,ij->i", v, v)))):
+        return None  # not a rigid rocker about one point: the kinematics cannot say
+    u = vel_foot[search_from:] + np.cross(np.deg2rad(gyr_dps[search_from:]), r)
+    speed = np.sqrt(np.einsum("ij,ij->i", u, u))
+    thr = max(min_speed_m_s, noise_factor * rms)
+    hit = np.flatnonzero(speed > thr)
+    if hit.size == 0:
+        return None
+    j = int(hit[0])
+    ts = t[search_from:]
+    if j == 0:
+        return float(ts[0])
+    return float(ts[j - 1] + (ts[j] - ts[j - 1]) * (thr - speed[j - 1]) / (speed[j] - speed[j - 1]))
+
+
 def find_contacts(
     t: FloatArray, pitch_rate_dps: FloatArray, min_lobe_dps: float = 30.0,
     lobe_fraction: float = 0.15, speed: FloatArray | None = None,
+    gyr_dps: FloatArray | None = None, vel_foot: FloatArray | None = None,
 ) -> Contacts | None:
     """Toe-off and initial contact in a stance-to-stance segment (see module docstring).
 
     A lobe is significant when its peak reaches ``max(min_lobe_dps, lobe_fraction × largest
     peak)``. With ``speed`` (the foot's speed from the strapdown integration, m/s, same
     samples) the swing lobe is the one holding the fastest foot motion — the swing is when the
-    foot travels; without it, the lobe covering the largest angle. Returns None when the
-    segment holds no significant lobe.
+    foot travels; without it, the lobe covering the largest angle. ``gyr_dps`` (n, 3, deg/s)
+    and ``vel_foot`` (n, 3, sensor velocity in the foot frame, m/s) enable the pivot departure
+    for a toes-up push. Returns None when the segment holds no significant lobe.
     """
     if t.shape[0] < 3:
         return None
-    lb = lobes(t, pitch_rate_dps)
+    x = pitch_rate_dps
+    lb = lobes(t, x)
     thr = max(min_lobe_dps, lobe_fraction * float(lb.peak.max()))
     sig = np.flatnonzero(lb.peak >= thr)
     if sig.size == 0:
@@ -106,7 +165,24 @@ def find_contacts(
             swing = int(inside[0])
     after = sig[sig > swing]
     ic = float(lb.start_s[after[-1]]) if after.size else float(lb.end_s[swing])
+    to = float(lb.start_s[swing])
+    before = sig[sig < swing]
+    if before.size and lb.sign[before[-1]] != lb.sign[swing]:
+        push = int(before[-1])
+        i0 = int(np.searchsorted(t, lb.start_s[push], side="left"))
+        i1 = int(np.searchsorted(t, lb.end_s[push], side="right"))
+        if i1 > i0:
+            k_peak = i0 + int(np.argmax(np.abs(x[i0:i1])))
+            if lb.sign[push] > 0:  # toes-down push over the toes: release at the peak rate
+                to = float(t[k_peak])
+            elif gyr_dps is not None and vel_foot is not None:
+                w = np.arange(i0, k_peak + 1)
+                w = w[np.abs(x[w]) > 0.25 * abs(x[k_peak])]
+                if w.size >= 3:
+                    dep = pivot_departure(t, gyr_dps, vel_foot, slice(int(w[0]), int(w[-1]) + 1),
+                                          k_peak)
+                    if dep is not None:
+                        to = min(to, dep)
     return Contacts(
-        toe_off_s=float(lb.start_s[swing]), initial_contact_s=ic,
-        swing_angle_deg=float(lb.angle[swing]),
+        toe_off_s=to, initial_contact_s=ic, swing_angle_deg=float(lb.angle[swing]),
     )

@@ -359,7 +359,9 @@ class SensorPipeline:
         q0 = attitude_from_gravity(acc[: half + 1].mean(axis=0))
         motion = integrate_segment(t, acc, gyr, q0, p.gravity_m_s2)
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
-        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed)
+        vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
+        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
+                                 gyr_dps=gyr, vel_foot=vel_foot)
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
