@@ -100,8 +100,8 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
     result: DaemonResult
     if url and url != "none":
         async with mqtt_sink(url, cfg.athlete, base=cfg.mqtt, topic_prefix=args.topic_prefix,
-                             buffer_events=args.mqtt_buffer,
-                             sensors=[d.id for d in devices]) as sink:
+                             buffer_events=args.mqtt_buffer, ha_discovery=args.ha_discovery,
+                             sensors=[d.info for d in devices]) as sink:
             daemon = make(sink)
             if daemon.recording:
                 print(f"recording to {daemon.recording}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from retrogait.errors import ConfigError
 
 if TYPE_CHECKING:  # heavy imports (aiomqtt, paho) only when MQTT is used
+    from retrogait.recording.format import SensorInfo
     from retrogait.sinks.base import Sink
     from retrogait.sinks.mqtt import MqttSettings, MqttSink
     from retrogait.sources.replay import ReplaySource
@@ -33,6 +34,9 @@ def add_mqtt_arguments(p: argparse.ArgumentParser, athlete_default: str | None =
     g.add_argument("--topic-prefix", help="first topic level(s) (default: retrogait)")
     g.add_argument("--mqtt-buffer", type=int, metavar="N",
                    help="events kept while the broker is away (default: 10000)")
+    g.add_argument("--ha-discovery", action="store_true", default=None,
+                   help="announce Home Assistant MQTT discovery entities (retained; again when "
+                   "Home Assistant restarts); also [mqtt] ha_discovery = true")
 
 
 def embedded_port(url: str) -> int | None:
@@ -55,17 +59,26 @@ async def mqtt_sink(
     topic_prefix: str | None = None,
     buffer_events: int | None = None,
     client_role: str = "",
-    sensors: Iterable[str] = (),
+    sensors: Sequence[SensorInfo] = (),
     recording: str | None = None,
+    ha_discovery: bool | None = None,
 ) -> AsyncIterator[MqttSink]:
-    """An MQTT sink (and the embedded broker if asked for) for the duration of the block.
+    """An MQTT sink (and the embedded broker if asked for) for the duration of the block, with
+    Home Assistant discovery if the settings (or ``ha_discovery``) ask for it.
 
     The caller starts and closes the sink as part of its sinks; the broker outlives it."""
-    from retrogait.sinks.mqtt import EmbeddedBroker, MqttSink, default_client_id, settings_for_url
+    from retrogait.sinks.mqtt import (
+        ConnectionHook,
+        EmbeddedBroker,
+        MqttSink,
+        default_client_id,
+        settings_for_url,
+    )
 
     port = embedded_port(url)
     broker: EmbeddedBroker | None = None
-    overrides: dict[str, object] = {"topic_prefix": topic_prefix, "buffer_events": buffer_events}
+    overrides: dict[str, object] = {"topic_prefix": topic_prefix, "buffer_events": buffer_events,
+                                    "ha_discovery": ha_discovery}
     if port is not None:
         broker = EmbeddedBroker(port=port)
         await broker.start()
@@ -76,8 +89,17 @@ async def mqtt_sink(
         client_id = None
         if client_role:
             client_id = settings.client_id or default_client_id(athlete, client_role)
-        yield MqttSink(settings, athlete, client_id=client_id, sensors=sensors,
-                       recording=recording)
+        hooks: list[ConnectionHook] = []
+        if settings.ha_discovery:
+            from retrogait.insights.homeassistant import HomeAssistantDiscovery
+            from retrogait.pipeline.sensor import foot_of
+
+            hooks.append(HomeAssistantDiscovery(
+                settings.topic_prefix, athlete, [(s.id, foot_of(s)) for s in sensors],
+                discovery_prefix=settings.ha_discovery_prefix,
+            ))
+        yield MqttSink(settings, athlete, client_id=client_id, sensors=[s.id for s in sensors],
+                       recording=recording, hooks=hooks)
     finally:
         if broker is not None:
             await broker.stop()
@@ -96,8 +118,8 @@ async def replay_to_mqtt(
     athlete = args.athlete or header.athlete or "athlete"
     async with mqtt_sink(
         args.mqtt, athlete, topic_prefix=args.topic_prefix, buffer_events=args.mqtt_buffer,
-        client_role="replay", sensors=[s.id for s in header.sensors],
-        recording=args.recording.name,
+        client_role="replay", sensors=header.sensors, recording=args.recording.name,
+        ha_discovery=args.ha_discovery,
     ) as sink:
         source = await replay(args.recording, args.speed, [*sinks, sink])
         if sink.stats.dropped:

@@ -34,12 +34,12 @@ import socket
 import ssl
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Protocol, Self
 from urllib.parse import urlsplit
 
 import aiomqtt
@@ -101,8 +101,16 @@ class MqttSettings(BaseModel):
     tls_cert_file: Path | None = Field(default=None, description="client certificate (mTLS)")
     tls_key_file: Path | None = Field(default=None, description="client key (mTLS)")
     tls_insecure: bool = Field(default=False, description="skip hostname verification (testing)")
+    ha_discovery: bool = Field(
+        default=False,
+        description="announce Home Assistant MQTT discovery configs (retained), again whenever "
+        "HA publishes online on <ha_discovery_prefix>/status",
+    )
+    ha_discovery_prefix: str = Field(
+        default="homeassistant", description="Home Assistant's discovery prefix"
+    )
 
-    @field_validator("topic_prefix")
+    @field_validator("topic_prefix", "ha_discovery_prefix")
     @classmethod
     def _prefix(cls, v: str) -> str:
         v = v.strip("/")
@@ -235,6 +243,17 @@ def event_topic(prefix: str, athlete: str, event: Event) -> str:
 # the sink
 
 
+class ConnectionHook(Protocol):
+    """Extra behaviour on the publisher's connection, e.g. Home Assistant discovery
+    (:class:`retrogait.insights.homeassistant.HomeAssistantDiscovery`)."""
+
+    async def on_connect(self, client: aiomqtt.Client) -> None:
+        """After every (re)connect, once ``online`` is published (subscribe, announce)."""
+
+    async def on_message(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+        """Every message received on the connection."""
+
+
 @dataclass(slots=True)
 class _Out:
     seq: int
@@ -294,8 +313,10 @@ class MqttSink(Sink):
         client_id: str | None = None,
         sensors: Iterable[str] = (),
         recording: str | None = None,
+        hooks: Sequence[ConnectionHook] = (),
     ) -> None:
         self.settings = settings
+        self.hooks = list(hooks)
         self.athlete = topic_segment(athlete, "athlete")
         self.prefix = settings.topic_prefix
         self.address = parse_broker_url(settings.url)
@@ -488,6 +509,8 @@ class MqttSink(Sink):
         """One connection: publish online, then drain the buffer until closing; a dropped
         connection surfaces as MqttError from the watcher and cancels the drainer."""
         await client.publish(self.status_topic, self._status("online"), qos=1, retain=True)
+        for hook in self.hooks:
+            await hook.on_connect(client)
         self.connected.set()
         async with asyncio.TaskGroup() as tg:
             watcher = tg.create_task(self._watch(client))
@@ -501,10 +524,16 @@ class MqttSink(Sink):
                                  qos=1, retain=True)
             watcher.cancel()
 
-    @staticmethod
-    async def _watch(client: aiomqtt.Client) -> None:
-        async for _ in client.messages:  # raises MqttError when the connection drops
-            pass
+    async def _watch(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:  # raises MqttError when the connection drops
+            for hook in self.hooks:
+                try:
+                    await hook.on_message(client, message)
+                except aiomqtt.MqttError:
+                    raise
+                except Exception:  # a hook's bug must not end the publisher
+                    log.exception("MQTT hook %s failed on %s", type(hook).__name__,
+                                  message.topic)
 
     async def _drain(self, client: aiomqtt.Client, v5: bool) -> None:
         while True:
