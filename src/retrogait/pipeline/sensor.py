@@ -79,7 +79,9 @@ class PipelineParams(BaseModel):
     min_stance_s: float = Field(
         0.03, description="shorter quiet dips (inside a swing) are not a stance, s")
     reanchor_window_s: float = Field(0.1, gt=0, description="re-anchor search before stance end")
-    min_swing_peak_dps: float = Field(150.0, description="smallest |gyro| peak of a real swing")
+    min_swing_peak_dps: float = Field(
+        80.0, description="smallest |gyro| peak of a real swing, deg/s (slow backward walking "
+        "swings at 100–150 °/s; travel or lift is the real test)")
     min_travel_m: float = Field(0.15, description="horizontal foot travel of a real stride, m")
     min_lift_m: float = Field(0.08, description="or foot lift of a real in-place step, m")
     min_stride_s: float = Field(0.35, description="shortest plausible stride (landing to landing)")
