@@ -52,7 +52,7 @@ def main() -> None:
         broker, port = start_mosquitto(work)
         cmd = [sys.executable, "-m", "retrogait", "run", "--emulate", str(rec), "--mqtt",
                f"mqtt://127.0.0.1:{port}", "--athlete", "bench", "--quiet",
-               "--record-dir", str(work / "rec"),
+               "--record-dir", str(work / "rec"), "--no-history",
                "--duration", str(args.duration + args.warmup)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         samples: list[tuple[float, float, float]] = []

@@ -42,13 +42,20 @@ def topic_table() -> str:
 
 
 def pages() -> dict[Path, str]:
-    from retrogait.daemon.config import BleConfig, DaemonConfig, DeviceConfig, RecordingConfig
+    from retrogait.daemon.config import (
+        BleConfig,
+        DaemonConfig,
+        DeviceConfig,
+        HistoryConfig,
+        RecordingConfig,
+    )
     from retrogait.sinks.mqtt import DaemonStatus, MqttSettings
 
     return {
         DOCS / "mqtt.md": topic_table() + "\n" + render([DaemonStatus, MqttSettings]),
         DOCS / "daemon.md": render(
-            [DaemonConfig, DeviceConfig, BleConfig, RecordingConfig, MqttSettings]),
+            [DaemonConfig, DeviceConfig, BleConfig, RecordingConfig, HistoryConfig,
+             MqttSettings]),
     }
 
 

@@ -14,6 +14,7 @@ import pytest
 from retrogait.daemon.config import DaemonConfig, load_config
 from retrogait.errors import ConfigError
 from retrogait.events import parse_event
+from retrogait.insights.history import History
 from retrogait.recording.reader import RecordingReader
 from retrogait.sources.base import ConnectionChange
 
@@ -30,7 +31,9 @@ async def test_run_sigterm_records_and_publishes(broker: Broker, small_recording
     col = Collector(broker, f"{prefix}/#")
     task = asyncio.create_task(col.run(until_topic=f"{prefix}/status"))
     await asyncio.wait_for(col.ready.wait(), 5)
-    env = {**os.environ, "RETROGAIT_MQTT_PASSWORD": SECRET, "RETROGAIT_MQTT_USERNAME": "tester"}
+    history = tmp_path / "history.sqlite"
+    env = {**os.environ, "RETROGAIT_MQTT_PASSWORD": SECRET, "RETROGAIT_MQTT_USERNAME": "tester",
+           "RETROGAIT_HISTORY": str(history)}
     proc = await asyncio.create_subprocess_exec(
         *CLI, "-vv", "run", "--emulate", str(small_recording), "--mqtt", broker.url,
         "--athlete", athlete, "--record-dir", str(tmp_path / "rec"), "--quiet",
@@ -66,6 +69,14 @@ async def test_run_sigterm_records_and_publishes(broker: Broker, small_recording
     assert final_status(col.messages, prefix).state == "offline"
     summary = session_summary(col.messages, prefix)
     assert summary.recording == rec.name and summary.quality.decode_errors == 0
+
+    # the summary published at the end is the one stored in the history (one entry)
+    with History(history) as h:
+        [row] = h.sessions()
+        assert row.session_id == summary.session_id and row.recording == rec.name
+        assert h.summary(row.session_id) == summary
+    assert f"stored session {summary.session_id}" in err.decode()
+    assert summary.session_id in out.decode(), "the summary is printed at the end"
 
     # secrets: never in the logs (even -vv) nor in the recording
     assert SECRET not in err.decode() and SECRET not in out.decode()

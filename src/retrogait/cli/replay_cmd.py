@@ -10,7 +10,7 @@ from pathlib import Path
 from retrogait.errors import ConfigError, RecordingError
 from retrogait.insights.live import LiveView
 from retrogait.insights.sink import summary_sink_for
-from retrogait.insights.summary import format_summary
+from retrogait.insights.summary import SessionSummary, format_summary
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
 from retrogait.sources.replay import ReplaySource, recording_duration
@@ -41,6 +41,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
     p.add_argument("--live", action="store_true",
                    help="a live view (sensors, cadence, landing, backward share) instead of lines")
+    p.add_argument("--history", nargs="?", const="", metavar="FILE",
+                   help="also store the session summary in the history (FILE, default "
+                   "$RETROGAIT_HISTORY or ~/.local/share/retrogait/history.sqlite); a replay is "
+                   "not stored unless asked, as `retrogait history add` does for recordings")
     from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 
     add_mqtt_arguments(p)
@@ -96,7 +100,22 @@ def run_replay(args: argparse.Namespace) -> int:
     _report_stats(source)
     if summary.result is not None:
         print(format_summary(summary.result))
+        if args.history is not None:
+            _store(summary.result, Path(args.history) if args.history else None)
     return 0
+
+
+def _store(result: SessionSummary, path: Path | None) -> None:
+    """``replay --history``: store like ``history add``; a session already there is a warning."""
+    from retrogait.insights.history import History, HistoryError
+
+    with History(path) as h:
+        try:
+            h.add_session(result)
+        except HistoryError as exc:
+            print(f"retrogait: warning: {exc}", file=sys.stderr)
+            return
+        print(f"stored session {result.session_id} in the history {h.path}", file=sys.stderr)
 
 
 def run_analyze(args: argparse.Namespace) -> int:

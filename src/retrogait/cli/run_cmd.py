@@ -30,7 +30,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--record-dir", type=Path, help="directory for the session recording")
     p.add_argument("--no-record", action="store_true", help="do not record the session")
     p.add_argument("--events", type=Path, help="also write events as JSON Lines to this file")
-    p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
+    p.add_argument("--quiet", action="store_true",
+                   help="no live view or event lines on the terminal (the summary still prints)")
+    p.add_argument("--history", type=Path, metavar="FILE",
+                   help="session history file (default: $RETROGAIT_HISTORY, [history] path, "
+                   "~/.local/share/retrogait/history.sqlite)")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not store the session summary in the history")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument(
         "--emulate", type=Path, metavar="RECORDING",
@@ -88,12 +94,16 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
     record_dir = None if args.no_record or not cfg.recording.enabled else (
         args.record_dir or cfg.recording.dir)
 
+    history = None if args.no_history else (args.history or cfg.history.resolve())
+
     def make(mqtt: object | None) -> Daemon:
         return Daemon(
             cfg.athlete, devices, options, record_dir, compress=cfg.recording.compress,
             mqtt=mqtt,  # type: ignore[arg-type]
             console=not args.quiet, events_jsonl=cfg.events_jsonl, notes=cfg.notes,
             profile_dir=str(cfg.profile_dir) if cfg.profile_dir else None,
+            # a terminal gets the live view; a pipe or file gets plain event lines
+            live=not args.quiet and sys.stdout.isatty(), history=history,
         )
 
     url = args.mqtt or (cfg.mqtt.url if cfg.mqtt else None)
@@ -112,8 +122,17 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
             print(f"recording to {daemon.recording}", file=sys.stderr)
         result = await daemon.run(args.duration)
     print(f"session ended ({result.stop_reason}) after {result.duration_s:.1f} s", file=sys.stderr)
+    if result.summary is not None and result.summary.duration_s > 0:
+        from retrogait.insights.summary import format_summary
+
+        print(format_summary(result.summary), flush=True)
     if result.recording:
         print(f"recorded {result.recording}", file=sys.stderr)
+    if result.history is not None:
+        print(f"stored session {result.summary.session_id if result.summary else ''} in the "
+              f"history {result.history}", file=sys.stderr)
+    elif result.history_error:
+        print(f"retrogait: warning: history: {result.history_error}", file=sys.stderr)
     if result.dropped_notifications:
         print(f"retrogait: warning: {result.dropped_notifications} notification(s) dropped "
               "(acquisition queue full)", file=sys.stderr)

@@ -18,6 +18,9 @@ Example::
 
     [recording]
     dir = "~/retrogait/recordings"
+
+    [history]                       # optional; the session summary is stored at the end
+    path = "~/retrogait/history.sqlite"   # default: $RETROGAIT_HISTORY, else the user data dir
 """
 
 from __future__ import annotations
@@ -96,6 +99,28 @@ class RecordingConfig(_Strict):
     compress: bool = Field(default=True, description=".jsonl.gz (sync-flushed every 0.5 s)")
 
 
+class HistoryConfig(_Strict):
+    enabled: bool = Field(default=True, description="store each session's summary at its end")
+    path: Path | None = Field(
+        default=None,
+        description="history file; default $RETROGAIT_HISTORY, else "
+        "$XDG_DATA_HOME/retrogait/history.sqlite (~/.local/share/...)",
+    )
+
+    def resolve(self) -> Path | None:
+        """The file to store in: ``$RETROGAIT_HISTORY`` (the environment wins over the file,
+        as for MQTT credentials), else ``path``, else the default; None when disabled."""
+        import os
+
+        from retrogait.insights.history import HISTORY_ENV, default_history_path
+
+        if not self.enabled:
+            return None
+        if os.environ.get(HISTORY_ENV) or self.path is None:
+            return default_history_path()
+        return self.path.expanduser()
+
+
 class DaemonConfig(_Strict):
     athlete: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="athlete id (topic level)")
     adapter: str | None = Field(default=None, description="BlueZ adapter, e.g. hci1")
@@ -104,6 +129,7 @@ class DaemonConfig(_Strict):
     ble: BleConfig = Field(default_factory=BleConfig)
     mqtt: MqttSettings | None = None
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
     events_jsonl: Path | None = Field(default=None, description="also write events here")
     notes: str = ""
 

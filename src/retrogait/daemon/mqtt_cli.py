@@ -112,15 +112,23 @@ async def replay_to_mqtt(
 ) -> ReplaySource:
     """``retrogait replay --mqtt``: the replay's sinks plus MQTT, publishing exactly what the live
     daemon publishes (same topics, payloads, QoS, retain, summary at the end)."""
+    from retrogait.insights.sink import SummarySink
+    from retrogait.insights.summary import _default_session_id
     from retrogait.recording.reader import read_header
 
     header = read_header(args.recording)
     athlete = args.athlete or header.athlete or "athlete"
+    summaries = [s for s in sinks if isinstance(s, SummarySink)]
     async with mqtt_sink(
         args.mqtt, athlete, topic_prefix=args.topic_prefix, buffer_events=args.mqtt_buffer,
         client_role="replay", sensors=header.sensors, recording=args.recording.name,
         ha_discovery=args.ha_discovery,
     ) as sink:
+        if summaries:  # the same session id as the printed (and stored) summary
+            b = summaries[0].builder
+            sink.set_session(b.session_id or _default_session_id(b.started_at, b.athlete,
+                                                                  b.recording),
+                             started_at=b.started_at, recording=args.recording.name)
         source = await replay(args.recording, args.speed, [*sinks, sink])
         if sink.stats.dropped:
             print(f"retrogait: warning: MQTT: {sink.stats.dropped} event(s) dropped "

@@ -3,7 +3,12 @@
 Every source item is written to the session's recording *before* it is processed (raw
 notifications and connection events), so a live session replays exactly. Stopping is clean:
 the sensors get their profile's stop commands and are disconnected, the pipeline is flushed, the
-recording gets its end record, the MQTT sink publishes the session summary and the offline status.
+recording gets its end record, the MQTT sink publishes the session summary and the offline status,
+and the summary is stored in the session history (one SQLite transaction).
+
+The session id is the one ``retrogait history add`` gives the session's recording
+(``<start>-<athlete>-<recording name>``), so a live session stored in the history is never added
+a second time from its recording.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,13 +24,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from retrogait import __version__
-from retrogait.errors import ConfigError
+from retrogait.errors import ConfigError, RetrogaitError
 from retrogait.events import Event
+from retrogait.insights.live import LiveView
+from retrogait.insights.sink import SummarySink
+from retrogait.insights.summary import SessionSummary, SummaryBuilder, _default_session_id
+from retrogait.pipeline.sensor import foot_of
 from retrogait.recording import Header, RecordingWriter
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
 from retrogait.sinks.mqtt import MqttSink
-from retrogait.sources.base import SourceItem
+from retrogait.sources.base import ConnectionChange, SourceItem
 from retrogait.sources.ble import BleDevice, BleOptions, BleSource
 
 log = logging.getLogger(__name__)
@@ -47,6 +57,23 @@ class RecordingSink(Sink):
         self.writer.close(self.reason)
 
 
+class _SignalInfo(Sink):
+    """Hands the live view what acquisition knows beyond the stream (signal strength, dBm)."""
+
+    def __init__(self, source: BleSource, live: LiveView) -> None:
+        self.source = source
+        self.live = live
+
+    async def observe(self, item: SourceItem) -> None:
+        if isinstance(item, ConnectionChange):
+            st = self.source.stats.get(item.sensor)
+            if st is not None and st.rssi_dbm is not None:
+                self.live.update_sensor(item.sensor, rssi_dbm=st.rssi_dbm)
+
+    async def emit(self, event: Event) -> None:
+        return None
+
+
 @dataclass
 class DaemonResult:
     recording: Path | None
@@ -55,6 +82,10 @@ class DaemonResult:
     dropped_notifications: int = 0
     mqtt_dropped: int = 0
     stop_reason: str = ""
+    summary: SessionSummary | None = None
+    history: Path | None = None
+    """the history file the summary was stored in (None: not stored)"""
+    history_error: str = ""
 
 
 def recording_path(directory: Path, athlete: str, started: datetime, compress: bool) -> Path:
@@ -84,7 +115,11 @@ class Daemon:
         events_jsonl: Path | None = None,
         notes: str = "",
         profile_dir: str | None = None,
+        live: bool = False,
+        history: Path | None = None,
     ) -> None:
+        """``console``: event lines on stdout (or, with ``live``, the terminal live view in their
+        place); ``history``: store the session summary in this history file at the end."""
         if not devices:
             raise ConfigError("no devices configured: add [[devices]] to the config file")
         self.athlete = athlete
@@ -104,14 +139,31 @@ class Daemon:
             )
             self._rec_sink = RecordingSink(RecordingWriter(self.recording, header))
             self.sinks.append(self._rec_sink)
-        self.console = ConsoleSink(show_events=console) if console else None
+        self.console = ConsoleSink(show_events=console and not live) if console else None
         if self.console is not None:
             self.sinks.append(self.console)
+        self.live: LiveView | None = None
+        if console and live:
+            self.live = LiveView()
+            for info in self.source.sensors:
+                self.live.state.sensor(info.id).foot = foot_of(info)
+            self.sinks += [_SignalInfo(self.source, self.live), self.live]
         if events_jsonl is not None:
             self.sinks.append(JsonlSink(events_jsonl))
+        rec_name = self.recording.name if self.recording else None
+        self.session_id = _default_session_id(self.started, athlete, rec_name)
+        self.summary: SummaryBuilder
         if mqtt is not None:
-            mqtt.summary.recording = self.recording.name if self.recording else None
+            mqtt.set_session(self.session_id, started_at=self.started, recording=rec_name)
+            self.summary = mqtt.summary  # the MQTT sink feeds it and publishes its summary
             self.sinks.append(mqtt)
+        else:
+            self.summary = SummaryBuilder(
+                athlete=athlete, recording=rec_name, started_at=self.started,
+                sensors=[d.id for d in devices], session_id=self.session_id,
+            )
+            self.sinks.append(SummarySink(self.summary))
+        self.history = history
         self.stop_reason = ""
         self._counts: dict[str, int] = {}
 
@@ -143,8 +195,7 @@ class Daemon:
                 timer.cancel()
             for sig in installed:
                 loop.remove_signal_handler(sig)
-            if self.mqtt is not None:
-                self.mqtt.summary.set_sensor_stats(self.session.stats())
+            self.summary.set_sensor_stats(self.session.stats())
             for s in self.sinks:
                 try:
                     await s.close()
@@ -152,6 +203,8 @@ class Daemon:
                     log.exception("closing %s failed", type(s).__name__)
         if not self.stop_reason:
             self.stop_reason = "every sensor gave up"
+        summary = self.summary.summary()
+        stored, error = self._store(summary)
         return DaemonResult(
             recording=self.recording,
             events=dict(self.console.counts) if self.console else {},
@@ -159,4 +212,24 @@ class Daemon:
             dropped_notifications=self.source.dropped,
             mqtt_dropped=self.mqtt.stats.dropped if self.mqtt else 0,
             stop_reason=self.stop_reason,
+            summary=summary,
+            history=stored,
+            history_error=error,
         )
+
+    def _store(self, summary: SessionSummary) -> tuple[Path | None, str]:
+        """Store the summary in the history (one transaction); a session in which no sensor
+        delivered a sample is not stored. Failures are reported, never fatal."""
+        if self.history is None:
+            return None, ""
+        if not any(st.samples for st in self.session.stats().values()):
+            return None, "no data: session not stored in the history"
+        from retrogait.insights.history import History
+
+        try:
+            with History(self.history) as h:
+                h.add_session(summary)
+        except (RetrogaitError, sqlite3.Error, OSError) as exc:
+            log.error("history %s: %s", self.history, exc)
+            return None, str(exc)
+        return self.history, ""

@@ -340,6 +340,17 @@ class MqttSink(Sink):
         self.connected = asyncio.Event()
         self._done = asyncio.Event()
 
+    def set_session(
+        self, session_id: str, started_at: datetime | None = None, recording: str | None = None
+    ) -> None:
+        """Name the session (before :meth:`start`): status, MQTT 5 user properties and summary
+        then carry this id, e.g. the one the session history uses."""
+        self.session_id = session_id
+        self.summary.session_id = session_id
+        if started_at is not None:
+            self.summary.started_at = started_at
+        self.summary.recording = recording
+
     # -- topics and payloads
 
     @property

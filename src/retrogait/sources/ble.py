@@ -75,6 +75,8 @@ class BleStats:
     connects: int = 0
     failures: int = 0
     address: str | None = None
+    rssi_dbm: int | None = None
+    """signal strength of the advertisement the sensor was found by, dBm"""
     state: str = "searching"
 
 
@@ -287,17 +289,21 @@ class BleSource(Source):
     def _matcher(self, dev: BleDevice) -> Callable[[BLEDevice, AdvertisementData], bool]:
         profile = self.profiles[dev.id]
         address = dev.info.address.upper() if dev.info.address else None
+        st = self.stats[dev.id]
 
         def match(device: BLEDevice, adv: AdvertisementData) -> bool:
             addr = device.address.upper()
             if address is not None:
-                return addr == address
-            if addr in self._claimed:
-                return False
-            if advertisement_matches(profile.match, dev.name_pattern, device, adv):
-                self._claimed.add(addr)  # at once: the other foot must not take it too
-                return True
-            return False
+                ok = addr == address
+            elif addr in self._claimed:
+                ok = False
+            else:
+                ok = advertisement_matches(profile.match, dev.name_pattern, device, adv)
+                if ok:
+                    self._claimed.add(addr)  # at once: the other foot must not take it too
+            if ok:
+                st.rssi_dbm = adv.rssi
+            return ok
 
         return match
 
