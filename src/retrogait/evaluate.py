@@ -7,10 +7,13 @@ Matching rules (the issue's targets, ``issues show 3``):
 * a detected stride matches a true stride when both its landings match (stance-referenced
   truth, e.g. PyShoe: when they overlap for more than half of both durations, because stance
   starts lag landings by up to ~0.1 s);
+* the first stride after a turn-around is matched by its closing landing (it spans a stop; see
+  :func:`_score_turns`);
 * toe-offs match within 100 ms (median absolute error reported);
-* steady cadence windows: 10 s windows (step 5 s) fully covered by true strides whose times
-  vary by less than 10 %; truth = 120 / mean stride time, estimate = mean of the cadence
-  events emitted in the window;
+* cadence: each cadence event states its window (strides ending in ``[t_s − window_s, t_s]``);
+  its reference is the same rule on the true strides. Scored are the events whose window lies
+  inside a steady 10 s window (step 5 s, fully covered by true strides whose times vary by
+  less than 10 %), each once (see :func:`_score_cadence`);
 * dataset truth may leave steps unannotated (gaitmap skips the turn): detections inside a gap of
   the reference landings longer than 1.6 median strides, or outside the annotated span, are
   counted separately as ``unannotated`` instead of false positives. Simulator truth is complete,
@@ -113,6 +116,7 @@ class Scores:
     strike_ok: int = 0
     strike_angle_err: list[float] = field(default_factory=list)
     cadence_err: list[float] = field(default_factory=list)
+    cadence_windows: int = 0
     length_pct_err: list[float] = field(default_factory=list)
     speed_pct_err: list[float] = field(default_factory=list)
     run_length_pct_err: list[float] = field(default_factory=list)
@@ -162,7 +166,8 @@ class Scores:
             "strike_landings": self.strike_total,
             "strike_angle_mae_deg": mean_abs(self.strike_angle_err),
             "cadence_mae_spm": mean_abs(self.cadence_err),
-            "cadence_windows": len(self.cadence_err),
+            "cadence_windows": self.cadence_windows,
+            "cadence_events": len(self.cadence_err),
             "stride_length_err_pct": mean_abs(self.length_pct_err),
             "speed_err_pct": mean_abs(self.speed_pct_err),
             "run_stride_length_err_pct": mean_abs(self.run_length_pct_err),
@@ -251,23 +256,43 @@ def _score_landings(sc: Scores, st: SensorTruth, lands: list[LandingEvent],
     sc.strides_ref += len(st.strides)
     sc.strides_det += len(strides)
     ends = [s.end_s for s in strides]
-    prev: TruthStride | None = None
-    for i, j in match_times([s.end_s for s in st.strides], ends, LANDING_TOL_S):
+    by_end = dict(match_times([s.end_s for s in st.strides], ends, LANDING_TOL_S))
+    for i, j in sorted(by_end.items()):
         r, d = st.strides[i], strides[j]
         if abs(r.start_s - d.start_s) > LANDING_TOL_S:
             continue
-        _score_stride(sc, r, d, st.strides[i - 1] if i > 0 else None, run_spans)
-    del prev
+        _score_stride(sc, r, d, run_spans)
+    _score_turns(sc, st.strides, strides, by_end)
 
 
-def _score_stride(sc: Scores, r: TruthStride, d: StrideEvent, before: TruthStride | None,
+def _score_turns(sc: Scores, ref: list[TruthStride], det: list[StrideEvent],
+                 by_end: dict[int, int]) -> None:
+    """Direction of the first stride after each turn-around (forward → stop → backward).
+
+    The true turn stride is the first one in the new direction (it spans the stop). It is
+    matched **by its closing landing** only: its opening landing lies before the stop, and a
+    detector may open it elsewhere (a weight shift in the stop) or not at all (a stop longer
+    than the longest plausible stride breaks the chain). When no detected stride closes at that
+    landing, the first detected stride after the turn is the one closing at the next true
+    landing (same direction), and that one is scored.
+    """
+    for i in range(1, len(ref)):
+        r, before = ref[i], ref[i - 1]
+        if before.direction == r.direction or r.start_s - before.end_s > 5.0:
+            continue
+        j = by_end.get(i)
+        if j is None and i + 1 < len(ref) and ref[i + 1].direction == r.direction:
+            j = by_end.get(i + 1)
+        if j is None:
+            continue
+        sc.turn_total += 1
+        sc.turn_ok += int(det[j].direction == r.direction)
+
+
+def _score_stride(sc: Scores, r: TruthStride, d: StrideEvent,
                   run_spans: list[tuple[float, float]]) -> None:
     sc.strides_matched += 1
-    ok = d.direction == r.direction
-    sc.direction_ok += int(ok)
-    if before is not None and before.direction != r.direction and r.start_s - before.end_s < 5:
-        sc.turn_total += 1
-        sc.turn_ok += int(ok)
+    sc.direction_ok += int(d.direction == r.direction)
     sc.stride_delay.append(d.emitted_at_s - r.end_s)
     if r.toe_off_s is not None and d.contact_time_s > 0:
         sc.contact_err.append(d.contact_time_s - (r.toe_off_s - r.start_s))
@@ -314,24 +339,30 @@ def _score_stance(sc: Scores, st: SensorTruth, lands: list[LandingEvent],
 
 
 def _score_cadence(sc: Scores, evs: list[Event], truth: GroundTruth) -> None:
-    cad = [(e.t_s, e.steps_per_min) for e in evs if isinstance(e, CadenceEvent)]
+    """Cadence events against the truth over the *same* window.
+
+    A :class:`CadenceEvent` states its window: the strides that ended in
+    ``[t_s - window_s, t_s]`` (``t_s`` = the window end). Its reference is the same rule on the
+    true strides: per foot 120 / mean stride time of the true strides ending in that window,
+    feet averaged. Scored are the events whose whole window lies inside a steady 10 s window
+    (windows step 5 s, fully covered by contiguous true strides whose times vary by < 10 %);
+    each event counts once, error = event − reference.
+    """
+    cad = [e for e in evs if isinstance(e, CadenceEvent)]
     if not cad:
         return
-    ct = np.array([c[0] for c in cad])
-    cv = np.array([c[1] for c in cad])
     per_sensor = [st.strides for st in truth.sensors.values() if st.strides]
     if not per_sensor:
         return
     t0 = min(s[0].start_s for s in per_sensor)
     t1 = max(s[-1].end_s for s in per_sensor)
+    steady_windows: list[tuple[float, float]] = []
     w0 = t0
     while w0 + 10.0 <= t1:
         w1 = w0 + 10.0
-        vals = []
         steady = True
         for strides in per_sensor:
-            sel = [s for s in strides if s.start_s >= w0 - 2 and s.end_s <= w1 + 2]
-            inside = [s for s in sel if s.start_s < w1 and s.end_s > w0]
+            inside = [s for s in strides if s.start_s < w1 and s.end_s > w0]
             covered = bool(inside) and inside[0].start_s <= w0 + 0.1 * 10 and (
                 inside[-1].end_s >= w1 - 1.0)
             times = np.array([s.end_s - s.start_s for s in inside])
@@ -339,11 +370,23 @@ def _score_cadence(sc: Scores, evs: list[Event], truth: GroundTruth) -> None:
             if not covered or not contiguous or times.std() > 0.1 * times.mean():
                 steady = False
                 break
-            vals.append(120.0 / float(times.mean()))
-        m = (ct >= w0) & (ct < w1)
-        if steady and m.any():
-            sc.cadence_err.append(float(cv[m].mean()) - float(np.mean(vals)))
+        if steady:
+            steady_windows.append((w0, w1))
         w0 += 5.0
+    used = set()
+    for a, b in steady_windows:
+        for k, e in enumerate(cad):
+            if k in used or not (e.t_s - e.window_s >= a - 1e-9 and e.t_s <= b):
+                continue
+            rates = []
+            for strides in per_sensor:
+                ends = [s for s in strides if e.t_s - e.window_s - 1e-6 <= s.end_s <= e.t_s + 1e-6]
+                if ends:
+                    rates.append(120.0 * len(ends) / sum(s.end_s - s.start_s for s in ends))
+            if rates:
+                used.add(k)
+                sc.cadence_err.append(e.steps_per_min - float(np.mean(rates)))
+    sc.cadence_windows += len(steady_windows)
 
 
 # ---------------------------------------------------------------------- report
@@ -381,7 +424,8 @@ def format_table(summary: dict[str, float | int | None], title: str) -> str:
              f"unannotated spans; strides: {summary['strides_ref']} true, "
              f"{summary['strides_det']} detected, {summary['strides_matched']} matched; "
              f"{summary['turn_strides']} after a turn-around; {summary['strike_landings']} "
-             f"landings with a strike class; {summary['cadence_windows']} cadence windows", "",
+             f"landings with a strike class; {summary['cadence_events']} cadence events in "
+             f"{summary['cadence_windows']} steady 10 s windows", "",
              "| measure | value | target | |", "|---|---|---|---|"]
     for key, label, target in TARGETS:
         v = summary.get(key)

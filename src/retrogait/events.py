@@ -75,12 +75,15 @@ class StrideEvent(_SensorEvent):
 
 
 class CadenceEvent(_Event):
-    """Smoothed cadence over a sliding window, both feet combined when available."""
+    """Smoothed cadence over a trailing window, both feet combined when available. ``t_s`` is
+    the window end (the closing landing of the stride that triggered it); the window holds the
+    strides that ended in ``[t_s - window_s, t_s]``."""
 
     kind: Literal["cadence"] = "cadence"
-    steps_per_min: float
-    window_s: float
-    steps_in_window: int
+    steps_per_min: float = Field(
+        description="per foot 120 / mean stride time of its strides in the window, feet averaged")
+    window_s: float = Field(description="window length, s (the window ends at t_s)")
+    steps_in_window: int = Field(description="steps counted in the window (2 per stride)")
     backward_share: float = Field(description="share of backward strides in the window, 0..1")
 
 

@@ -4,8 +4,11 @@ All event times are already on the recording time base (each sensor's clock was 
 :mod:`retrogait.timing`), so both feet are compared directly.
 
 * **Cadence** (:class:`CadenceEvent`, on every stride): per foot, 120 / mean stride time of its
-  strides that ended in the last ``window_s``; feet averaged. Using stride times (not landing
-  counts) keeps one missed landing from biasing the rate.
+  strides that ended in ``[t_s - window_s, t_s]`` (``t_s`` = the closing landing of the stride
+  that triggers it = the window end); feet averaged. Using stride times (not landing counts)
+  keeps one missed landing from biasing the rate. It is a trailing average by definition: after
+  a change of pace it reaches the new cadence once the window holds only new strides
+  (``retrogait.evaluate`` scores it against the true strides of the same window).
 * **Steps** (:class:`StepEvent`, needs two foot sensors): a landing of foot B between two
   landings of foot A is a step of B. Step time = B's landing − A's previous landing; flight
   time = B's landing − A's toe-off before it (``LandingEvent.toe_off_before_s`` of A's next
