@@ -12,14 +12,15 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-# columns of the sample table
-T, AX, AY, AZ, GX, GY, GZ, GN, E, AD, D = range(11)
+# columns of the sample table (the two raw magnitudes and their smoothed values are adjacent,
+# so both are smoothed with the same slice operations)
+T, AX, AY, AZ, GX, GY, GZ, GN, AD, E, D = range(11)
 NCOL = 11
 
 
 class SampleBuffer:
-    """Rows of (t s, acc xyz m/s², gyr xyz deg/s, |gyr| deg/s, smoothed |gyr| deg/s,
-    ||acc| − g| m/s², its smoothed value m/s²)."""
+    """Rows of (t s, acc xyz m/s², gyr xyz deg/s, |gyr| deg/s, ||acc| − g| m/s², smoothed
+    |gyr| deg/s, smoothed ||acc| − g| m/s²)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = int(capacity)
@@ -40,6 +41,13 @@ class SampleBuffer:
     def append(self, rows: FloatArray) -> int:
         """Append rows (n ≤ capacity); returns the absolute index of the first new row."""
         n = rows.shape[0]
+        first = self.extend(n)
+        self.data[self.size - n : self.size] = rows
+        return first
+
+    def extend(self, n: int) -> int:
+        """Add ``n`` (≤ capacity) rows to be filled in place through :meth:`view`, without a
+        temporary table; returns the absolute index of the first new row."""
         if n > self.capacity:
             raise ValueError("block larger than the buffer capacity")
         if self.size + n > self.data.shape[0]:
@@ -48,7 +56,6 @@ class SampleBuffer:
             self.base += self.size - keep
             self.size = keep
         first = self.end
-        self.data[self.size : self.size + n] = rows
         self.size += n
         return first
 

@@ -31,7 +31,6 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrogait.events import (
@@ -45,7 +44,7 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, NCOL, D, E, SampleBuffer, T
+from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, D, E, SampleBuffer, T
 from retrogait.pipeline.contacts import find_contacts
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
@@ -164,12 +163,10 @@ class SensorPipeline:
             self._gaps.append((gap_start, gap_end))
             if block.gap_before_s > self.params.max_gap_s:
                 self._reset_chain(at=self.buf.end)
-        rows = np.empty((n, NCOL))
-        rows[:, T] = block.t
-        rows[:, AX : AZ + 1] = block.acc @ self._r_nominal.T
-        rows[:, GX : GZ + 1] = block.gyr @ self._r_nominal.T
+        r_t = self._r_nominal.T
         for i in range(0, n, self._chunk):
-            self._append(rows[i : i + self._chunk])
+            j = min(n, i + self._chunk)
+            self._append(block.t[i:j], block.acc[i:j] @ r_t, block.gyr[i:j] @ r_t)
             self._advance(events)
         self.samples_seen += n
         self._last_t = float(block.t[-1])
@@ -180,32 +177,43 @@ class SensorPipeline:
         return []
 
     # ------------------------------------------------------------------ samples
-    def _append(self, rows: FloatArray) -> None:
-        n = rows.shape[0]
-        g = rows[:, GX : GZ + 1]
-        rows[:, GN] = np.sqrt(np.einsum("ij,ij->i", g, g))
-        a = rows[:, AX : AZ + 1]
-        rows[:, AD] = np.abs(np.sqrt(np.einsum("ij,ij->i", a, a)) - self.params.gravity_m_s2)
-        first = self.buf.append(rows)
-        self._smooth(GN, E, first, n)
-        self._smooth(AD, D, first, n)
+    def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
+        """Write samples (foot frame) and their features straight into the ring buffer."""
+        n = t.shape[0]
+        first = self.buf.extend(n)
+        rows = self.buf.view(first, first + n)
+        rows[:, T] = t
+        rows[:, AX : AZ + 1] = acc
+        rows[:, GX : GZ + 1] = gyr
+        ag = rows[:, AX : GZ + 1].reshape(n, 2, 3)
+        norms = np.sqrt(np.einsum("ijk,ijk->ij", ag, ag))  # |acc|, |gyr|
+        rows[:, GN] = norms[:, 1]
+        rows[:, AD] = np.abs(norms[:, 0] - self.params.gravity_m_s2)
+        self._smooth(first, n)
 
-    def _smooth(self, src: int, dst: int, first: int, n: int) -> None:
-        """Causal moving average of column ``src`` into ``dst`` for the rows just appended;
-        each value depends only on its own window, so block boundaries change nothing."""
+    def _smooth(self, first: int, n: int) -> None:
+        """Causal moving average of the columns (GN, AD) into (E, D) for the rows just
+        appended; each value depends only on its own window (summed in window order, then
+        divided), so block boundaries change nothing."""
         m = self._n_smooth
-        lo = max(self.buf.start, first - m + 1)
-        x = self.buf.col(src, lo, first + n)
-        out = self.buf.col(dst, first, first + n)
+        buf = self.buf
+        lo = max(buf.start, first - m + 1)
+        x = buf.data[lo - buf.base : first + n - buf.base, GN : AD + 1]
+        out = buf.data[first - buf.base : first + n - buf.base, E : D + 1]
         if m == 1:
             out[:] = x
             return
         full_from = max(first, lo + m - 1)
-        if full_from < first + n:
-            win = sliding_window_view(x[full_from - m + 1 - lo :], m)
-            out[full_from - first :] = win.mean(axis=1)
+        size = first + n - full_from
+        if size > 0:
+            j0 = full_from - m + 1 - lo
+            acc = x[j0 : j0 + size].copy()
+            for k in range(1, m):
+                acc += x[j0 + k : j0 + k + size]
+            acc /= m
+            out[full_from - first :] = acc
         for i in range(first, min(full_from, first + n)):  # stream start: partial windows
-            out[i - first] = x[: i - lo + 1].mean()
+            out[i - first] = x[: i - lo + 1].mean(axis=0)
 
     def _threshold(self) -> float:
         p = self.params
