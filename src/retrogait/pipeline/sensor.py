@@ -49,6 +49,7 @@ from retrogait.pipeline.contacts import find_contacts
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
     FloatArray,
+    SegmentMotion,
     attitude_from_gravity,
     integrate_segment,
 )
@@ -141,6 +142,7 @@ class SensorPipeline:
         self._quiet_start = 0
         self._still = False
         self._anchor: int | None = None  # absolute index of the last zero-velocity anchor
+        self._no_step_from: int | None = None  # opening anchor of a segment that made no step
         self._last_landing: _Landing | None = None
         self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
         self.activity: Activity | None = None
@@ -321,6 +323,7 @@ class SensorPipeline:
 
     def _reset_chain(self, at: int | None) -> None:
         self._anchor = None
+        self._no_step_from = None
         self._last_landing = None
         self._gait_votes.clear()
         if at is not None:
@@ -361,13 +364,22 @@ class SensorPipeline:
             return
         peak = float(rows[:, E].max())
         if peak < p.min_swing_peak_dps:
+            self._no_step_from = None
             return  # weight shift or fidget inside a stance
-        tilt = self._tilt
-        acc = rows[:, AX : AZ + 1] @ tilt.T
-        gyr = (rows[:, GX : GZ + 1] - self._bias) @ tilt.T
-        half = max(1, round(0.01 * self.rate_hz))
-        q0 = attitude_from_gravity(acc[: half + 1].mean(axis=0))
-        motion = integrate_segment(t, acc, gyr, q0, p.gravity_m_s2)
+        t, gyr, motion = self._integrate(rows)
+        # A slow swing (the last step before stopping) can pause its rotation for a few tens of
+        # ms in the air, which looks like a stance: the segment that ends at that false anchor
+        # makes no step, and the one starting there has a huge velocity error (the foot was
+        # not at rest). When the previous segment made no step, integrate across its anchor as
+        # well and keep whichever needs the smaller zero-velocity correction.
+        alt = self._no_step_from
+        self._no_step_from = None
+        if alt is not None and alt >= self.buf.start and (
+                self._t(anchor) - self._t(alt) <= p.max_stride_s):
+            rows2 = self.buf.view(alt, anchor + 1)
+            t2, gyr2, motion2 = self._integrate(rows2)
+            if motion2.drift_m_s < motion.drift_m_s:
+                rows, t, gyr, motion = rows2, t2, gyr2, motion2
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
         vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
         contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
@@ -376,6 +388,7 @@ class SensorPipeline:
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
         if contacts is None or (travel < p.min_travel_m and lift < p.min_lift_m):
+            self._no_step_from = prev if self._last_landing is not None else None
             return  # no real step: tapping, fidgeting, shuffling
         ic = contacts.initial_contact_s
         to = contacts.toe_off_s
@@ -431,6 +444,17 @@ class SensorPipeline:
                 self.activity not in ("walking", "running")
             ):
                 self._set_activity(gait, prev_landing.t_s, emitted, events)
+
+    def _integrate(self, rows: FloatArray) -> tuple[FloatArray, FloatArray, SegmentMotion]:
+        """Strapdown integration of buffer rows (anchor to anchor): times, calibrated gyro
+        (deg/s, foot frame) and the motion."""
+        tilt = self._tilt
+        acc = rows[:, AX : AZ + 1] @ tilt.T
+        gyr = (rows[:, GX : GZ + 1] - self._bias) @ tilt.T
+        half = max(1, round(0.01 * self.rate_hz))
+        q0 = attitude_from_gravity(acc[: half + 1].mean(axis=0))
+        t = rows[:, T]
+        return t, gyr, integrate_segment(t, acc, gyr, q0, self.params.gravity_m_s2)
 
     def _set_activity(self, act: Activity, t_s: float, emitted: float, events: list[Event]
                       ) -> None:
