@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from retrogait.decoders import Decoder, SampleBlock, decoder_for
 from retrogait.errors import ConfigError, DecodeError
 from retrogait.events import Event, SensorStatusEvent
@@ -30,6 +32,7 @@ from retrogait.sources.base import (
     SourceItem,
 )
 from retrogait.timing import SensorClock
+from retrogait.timing.clock import TimedBlock
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class _SensorState:
     clock: SensorClock
     pipeline: SensorPipeline
     stats: SensorStats = field(default_factory=SensorStats)
+    pending: list[tuple[int, TimedBlock]] = field(default_factory=list)  # offline batching
+    pending_samples: int = 0
 
 
 class GaitSession:
@@ -87,6 +92,9 @@ class GaitSession:
         self.fusion = Fusion(self.sensors)
         self.markers: list[Marker] = []
         self.stream_time_s = 0.0
+        self._batched = False
+        self._seq = 0  # offline batching: number of the current sample block / event group
+        self._groups: list[tuple[int, list[Event], bool]] = []  # held back direct events
 
     def stats(self) -> dict[str, SensorStats]:
         return {sid: st.stats for sid, st in self._state.items()}
@@ -149,6 +157,11 @@ class GaitSession:
         if timed.gap_before_s > 0:
             st.stats.gaps += 1
             st.stats.gap_time_s += timed.gap_before_s
+        if self._batched:
+            st.pending.append((self._seq, timed))
+            st.pending_samples += len(timed)
+            self._seq += 1
+            return []
         events = st.pipeline.process(timed)
         return self._fuse(events)
 
@@ -164,26 +177,105 @@ class GaitSession:
         return self._fuse(events) + self.fusion.finish()
 
 
-def analyze_items(sensors: Sequence[SensorInfo], items: Iterable[SourceItem]) -> list[Event]:
-    """Offline: run a whole stream of items through a fresh session and return every event."""
-    session = GaitSession(sensors)
-    events: list[Event] = []
-    for item in items:
-        events.extend(session.handle(item))
-    events.extend(session.finish())
-    return events
+    # ------------------------------------------------------------------ offline
+    def handle_batched(self, item: SourceItem, block_samples: int = 2048) -> list[Event]:
+        """Offline variant of :meth:`handle`: each sensor's timed samples are held back and
+        fed to its pipeline in blocks of up to ``block_samples`` (split at gaps) instead of one
+        notification at a time; returns the events completed so far. Together with
+        :meth:`flush` and :meth:`finish` it gives the same events in the same order as
+        :meth:`handle` item by item: the pipeline's events do not depend on block sizes (its
+        streaming contract), and each event is put back in the group of the notification
+        holding its decision sample (the one whose time is ``emitted_at_s``), so fusion sees
+        the streaming order."""
+        self._batched = True
+        try:
+            direct = self.handle(item)
+        finally:
+            self._batched = False
+        if direct:
+            self._groups.append((self._seq, direct, False))
+            self._seq += 1
+        if any(st.pending_samples >= block_samples for st in self._state.values()):
+            return self.flush()
+        return []
+
+    def flush(self) -> list[Event]:
+        """Feed everything :meth:`handle_batched` holds back; the events, in streaming order."""
+        groups = self._groups
+        self._groups = []
+        for st in self._state.values():
+            groups.extend(self._flush_sensor(st))
+        groups.sort(key=lambda g: g[0])
+        events: list[Event] = []
+        for _, evs, fuse in groups:
+            events.extend(self._fuse(evs) if fuse else evs)
+        return events
+
+    def analyze(self, items: Iterable[SourceItem], block_samples: int = 2048) -> list[Event]:
+        """Offline: every event of a whole stream (:meth:`handle_batched`, then the rest)."""
+        events: list[Event] = []
+        for item in items:
+            events.extend(self.handle_batched(item, block_samples))
+        events.extend(self.flush())
+        events.extend(self.finish())
+        return events
+
+    def _flush_sensor(self, st: _SensorState) -> list[tuple[int, list[Event], bool]]:
+        """Feed one sensor's pending timed blocks; events grouped by their block's seq."""
+        out: list[tuple[int, list[Event], bool]] = []
+        pending, st.pending, st.pending_samples = st.pending, [], 0
+        i = 0
+        while i < len(pending):
+            j = i + 1  # a run of blocks without a gap inside: one pipeline block
+            while j < len(pending) and pending[j][1].gap_before_s <= 0:
+                j += 1
+            run = pending[i:j]
+            first = run[0][1]
+            if len(run) == 1:
+                block = first
+            else:
+                block = TimedBlock(
+                    t=np.concatenate([b.t for _, b in run]),
+                    acc=np.concatenate([b.acc for _, b in run]),
+                    gyr=np.concatenate([b.gyr for _, b in run]),
+                    gap_before_s=first.gap_before_s, lost_packets=first.lost_packets,
+                )
+            seq_of = np.repeat([q for q, _ in run], [len(b) for _, b in run])
+            k = 0
+            by_seq: dict[int, list[Event]] = {}
+            for ev in st.pipeline.process(block):
+                hit = np.flatnonzero(block.t[k:] == ev.emitted_at_s)
+                if hit.size:
+                    k += int(hit[0])
+                by_seq.setdefault(int(seq_of[k]), []).append(ev)
+            out.extend((q, evs, True) for q, evs in by_seq.items())
+            i = j
+        return out
 
 
-async def run_source(source: Source, sinks: Sequence[Sink], session: GaitSession) -> None:
-    """Feed a source through the session into the sinks until the source ends."""
+def analyze_items(
+    sensors: Sequence[SensorInfo], items: Iterable[SourceItem], block_samples: int = 2048
+) -> list[Event]:
+    """Offline: run a whole stream of items through a fresh session and return every event
+    (the same as streaming item by item; samples reach the pipelines in bigger blocks)."""
+    return GaitSession(sensors).analyze(items, block_samples)
+
+
+async def run_source(
+    source: Source, sinks: Sequence[Sink], session: GaitSession, offline: bool = False
+) -> None:
+    """Feed a source through the session into the sinks until the source ends. ``offline``:
+    samples reach the pipelines in big blocks (:meth:`GaitSession.handle_batched`; same
+    events, emitted in bursts, for analysing a whole file, not for live use)."""
     try:
         async for item in source:
             for sink in sinks:
                 await sink.observe(item)
-            for event in session.handle(item):
+            events = session.handle_batched(item) if offline else session.handle(item)
+            for event in events:
                 for sink in sinks:
                     await sink.emit(event)
-        for event in session.finish():
+        for event in (session.flush() if offline else []) + session.finish():
             for sink in sinks:
                 await sink.emit(event)
     finally:

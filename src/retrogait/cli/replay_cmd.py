@@ -61,13 +61,14 @@ def _check(path: Path) -> None:
         raise RecordingError(f"{path}: no such recording")
 
 
-async def replay(path: Path, speed: float | None, sinks: list[Sink]) -> ReplaySource:
+async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bool = False
+                 ) -> ReplaySource:
     source = ReplaySource(path, speed)
     session = GaitSession(source.sensors)
     for s in sinks:
         await s.start()
     try:
-        await run_source(source, sinks, session)
+        await run_source(source, sinks, session, offline=offline)
     finally:
         for s in sinks:
             await s.close()
@@ -127,7 +128,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         sinks.append(JsonlSink(args.events))
     summary = summary_sink_for(args.recording)
     sinks.append(summary)
-    source = asyncio.run(replay(args.recording, None, sinks))
+    # offline: samples reach the pipelines in big blocks (same events, see handle_batched)
+    source = asyncio.run(replay(args.recording, None, sinks, offline=True))
     _report_stats(source)
     if summary.result is not None:
         print(format_summary(summary.result))
