@@ -2,8 +2,12 @@
 
     python tools/bench_pipeline.py [RECORDING] [--minutes 180]
 
-1. offline: the samples of a 200 Hz foot sensor (from a simulator recording, tiled to
-   ``--offline-minutes``) fed in 2048-sample blocks: × real time on one core;
+1. offline, pipeline only: the timed samples of a 200 Hz foot sensor (from a simulator
+   recording, tiled to ``--offline-minutes``) fed in 2048-sample blocks: × real time on one
+   core (no file reading, no decoding);
+   offline, whole file: read + decode + clock + pipelines + fusion of the recording itself
+   (all its sensors), one notification at a time (``GaitSession.handle``) and batched as
+   ``retrogait analyze`` does (``GaitSession.analyze``): × real time per sensor;
 2. streaming: the same samples in notification-sized blocks (4 samples, as a 200 Hz BLE sensor
    sends them): CPU share of one core at real-time rate per sensor;
 3. memory: ``--minutes`` of two-sensor streaming (tiled data), RSS sampled along the way.
@@ -24,7 +28,7 @@ import numpy as np
 from retrogait.fusion import Fusion
 from retrogait.pipeline import SensorPipeline
 from retrogait.recording.reader import RecordingReader
-from retrogait.session import GaitSession
+from retrogait.session import GaitSession, analyze_items
 from retrogait.timing.clock import TimedBlock
 
 
@@ -99,8 +103,27 @@ def main() -> int:
     n = feed(pipe, tt, aa, gg, 2048)
     cpu = time.process_time() - c0
     span = tt[-1] - tt[0]
-    print(f"offline  : {span / 60:.0f} min of one sensor in {cpu:.2f} s CPU = "
+    print(f"offline, pipeline only: {span / 60:.0f} min of one sensor in {cpu:.2f} s CPU = "
           f"{span / cpu:.0f}x real time ({n} events; target >= 5000x)")
+
+    # whole file: everything from the gzip JSON Lines to the events, all sensors of the file
+    sensor_s = len(data) * (t[-1] - t[0])
+    for label, batched in (("notification by notification", False), ("batched (analyze)", True)):
+        best = float("inf")
+        for _ in range(3):
+            reader = RecordingReader(rec)
+            c0 = time.process_time()
+            if batched:
+                analyze_items(reader.header.sensors, reader)
+            else:
+                session = GaitSession(reader.header.sensors)
+                for item in reader:
+                    session.handle(item)
+                session.finish()
+            best = min(best, time.process_time() - c0)
+        print(f"whole file, {label}: {len(data)} sensor(s) x {(t[-1] - t[0]) / 60:.1f} min "
+              f"(read + decode + clock + pipeline + fusion) in {best:.2f} s CPU = "
+              f"{sensor_s / best:.0f}x real time per sensor")
 
     tt, aa, gg = tile(t, acc, gyr, args.stream_minutes * 60)
     pipe = SensorPipeline(info, rate_hz=rate)
