@@ -61,6 +61,12 @@ def test_strides_landings_and_direction(backward: bool) -> None:
         assert e.toe_off_s == pytest.approx(min(s.toe_offs, key=lambda x: abs(x - e.toe_off_s)),
                                             abs=0.01)
         assert e.emitted_at_s - e.end_s < 0.3
+    # the landing is decided during the landing rotation, well before the stance is confirmed
+    # (the first landing has no opening anchor yet and waits for its stance)
+    for e in lands[1:]:
+        assert e.emitted_at_s - e.t_s < 0.15
+    for e in strs:
+        assert any(ld.t_s == e.end_s and ld.emitted_at_s < e.emitted_at_s for ld in lands)
     expect = "forefoot" if backward else "rearfoot"
     assert all(e.foot_strike == expect for e in lands)
     if not backward:

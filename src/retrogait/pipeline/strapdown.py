@@ -150,11 +150,14 @@ def integrate_segment(
     q0: FloatArray,
     gravity: float = STANDARD_GRAVITY,
     drift_gain: float = 0.0,
+    zupt_end: bool = True,
 ) -> SegmentMotion:
     """Strapdown integration with zero velocity at both ends (see module docstring).
 
     t (n,) s; acc (n, 3) m/s² specific force; gyr_dps (n, 3) deg/s, bias already removed;
-    q0 the foot → world attitude at ``t[0]``.
+    q0 the foot → world attitude at ``t[0]``. ``zupt_end=False``: the segment has no closing
+    rest point yet (a landing decided during the landing rotation); the velocity is then only
+    anchored at ``t[0]`` and nothing is removed (``drift_m_s`` = 0).
     """
     rot = integrate_orientation(t, gyr_dps, q0)
     acc_w = np.einsum("nij,nj->ni", rot, acc)
@@ -169,8 +172,9 @@ def integrate_segment(
     wcum = np.zeros_like(t)
     np.cumsum(0.5 * (rate[1:] + rate[:-1]) * dt, out=wcum[1:])
     frac = wcum / wcum[-1] if wcum[-1] > 0 else np.zeros_like(t)
-    drift = vel[-1].copy()
-    vel -= frac[:, None] * drift[None, :]
+    drift = vel[-1].copy() if zupt_end else np.zeros(3)
+    if zupt_end:
+        vel -= frac[:, None] * drift[None, :]
     pos = np.zeros_like(vel)
     np.cumsum(0.5 * (vel[1:] + vel[:-1]) * dt[:, None], axis=0, out=pos[1:])
     pitch = np.rad2deg(np.arcsin(np.clip(rot[:, 2, 0], -1.0, 1.0)))
