@@ -43,6 +43,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="demo without hardware: emulated BLE sensors (behind bleak) replaying a recording's "
         "bytes in real time; without a config file the devices come from its header",
     )
+    p.add_argument(
+        "--emulate-process", action="store_true",
+        help="with --emulate: the emulated sensors' timing runs in a child process that sends "
+        "each notification through a socket, read as bleak reads BlueZ's AcquireNotify sockets "
+        "(benchmarks: the daemon's own CPU then excludes the emulation)",
+    )
     p.set_defaults(func=run)
 
 
@@ -79,11 +85,15 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
 
     devices = cfg.ble_devices()
     options = cfg.ble_options()
+    feeder = None
     if args.emulate is not None:
         from retrogait.sources.ble import BleDevice
-        from retrogait.sources.emulated import EmulatedWorld, devices_from_recording
+        from retrogait.sources.emulated import EmulatedWorld, PacketFeeder, devices_from_recording
 
-        world = EmulatedWorld(devices_from_recording(args.emulate, profile_dir=cfg.profile_dir))
+        emulated = devices_from_recording(args.emulate, profile_dir=cfg.profile_dir)
+        if args.emulate_process:
+            feeder = PacketFeeder(args.emulate, emulated)
+        world = EmulatedWorld(emulated)
         options.client_backend = world.client_backend()
         options.scanner_backend = world.scanner_backend()
         if not cfg.devices:
@@ -108,20 +118,29 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
 
     url = args.mqtt or (cfg.mqtt.url if cfg.mqtt else None)
     result: DaemonResult
-    if url and url != "none":
-        async with mqtt_sink(url, cfg.athlete, base=cfg.mqtt, topic_prefix=args.topic_prefix,
-                             buffer_events=args.mqtt_buffer, ha_discovery=args.ha_discovery,
-                             sensors=[d.info for d in devices]) as sink:
-            daemon = make(sink)
+    try:
+        if url and url != "none":
+            async with mqtt_sink(url, cfg.athlete, base=cfg.mqtt, topic_prefix=args.topic_prefix,
+                                 buffer_events=args.mqtt_buffer, ha_discovery=args.ha_discovery,
+                                 sensors=[d.info for d in devices]) as sink:
+                daemon = make(sink)
+                if daemon.recording:
+                    print(f"recording to {daemon.recording}", file=sys.stderr)
+                result = await daemon.run(args.duration)
+        else:
+            daemon = make(None)
             if daemon.recording:
                 print(f"recording to {daemon.recording}", file=sys.stderr)
             result = await daemon.run(args.duration)
-    else:
-        daemon = make(None)
-        if daemon.recording:
-            print(f"recording to {daemon.recording}", file=sys.stderr)
-        result = await daemon.run(args.duration)
+    finally:
+        if feeder is not None:
+            feeder.close()
     print(f"session ended ({result.stop_reason}) after {result.duration_s:.1f} s", file=sys.stderr)
+    if result.duration_s > 0:
+        d = result.duration_s
+        print(f"CPU: {100 * result.cpu_s / d:.1f} % of one core, of which decode + gait pipeline "
+              f"+ fusion {100 * result.gait_cpu_s / d:.1f} % (session {result.cpu_s:.2f} s, "
+              f"gait {result.gait_cpu_s:.2f} s)", file=sys.stderr)
     if result.summary is not None and result.summary.duration_s > 0:
         from retrogait.insights.summary import format_summary
 
@@ -143,5 +162,7 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.emulate_process and args.emulate is None:
+        raise ConfigError("--emulate-process needs --emulate RECORDING")
     cfg = _config(args)
     return asyncio.run(_run(args, cfg))

@@ -41,11 +41,27 @@ log = logging.getLogger(__name__)
 
 
 class RecordingSink(Sink):
-    """Writes every source item to a recording as it streams (see RecordingWriter's flushing)."""
+    """Writes every source item to a recording as it streams. The writer batches records and
+    writes them at most ``flush_interval_s`` after they came; a timer flushes it too, so the bound
+    holds when the stream stalls (see docs/recording-format.md)."""
 
     def __init__(self, writer: RecordingWriter) -> None:
         self.writer = writer
         self.reason = "stopped"
+        self._timer: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._timer is None and 0 < self.writer.flush_interval_s < float("inf"):
+            self._timer = asyncio.create_task(self._flush_periodically(), name="recording-flush")
+
+    async def _flush_periodically(self) -> None:
+        while not self.writer.closed:
+            await asyncio.sleep(self.writer.flush_interval_s)
+            if self.writer.pending:
+                try:
+                    self.writer.flush()
+                except OSError:
+                    log.exception("recording %s: flush failed", self.writer.path)
 
     async def observe(self, item: SourceItem) -> None:
         self.writer.write(item)
@@ -54,7 +70,32 @@ class RecordingSink(Sink):
         return None
 
     async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.writer.close(self.reason)
+
+
+class _TimedSession(GaitSession):
+    """A GaitSession that counts the CPU time of its own work (decode, clock, pipeline, fusion),
+    s of this thread, so the daemon can tell its own cost from the algorithm's (two clock reads
+    per notification)."""
+
+    cpu_s = 0.0
+
+    def handle(self, item: SourceItem) -> list[Event]:
+        t = time.thread_time()
+        try:
+            return super().handle(item)
+        finally:
+            self.cpu_s += time.thread_time() - t
+
+    def finish(self) -> list[Event]:
+        t = time.thread_time()
+        try:
+            return super().finish()
+        finally:
+            self.cpu_s += time.thread_time() - t
 
 
 class _SignalInfo(Sink):
@@ -86,6 +127,10 @@ class DaemonResult:
     history: Path | None = None
     """the history file the summary was stored in (None: not stored)"""
     history_error: str = ""
+    cpu_s: float = 0.0
+    """CPU time of the process during the session (user + system), s"""
+    gait_cpu_s: float = 0.0
+    """of which decoding, timing, the gait pipeline and fusion (GaitSession), s"""
 
 
 def recording_path(directory: Path, athlete: str, started: datetime, compress: bool) -> Path:
@@ -126,7 +171,7 @@ class Daemon:
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
         self.source = BleSource(devices, options, t0=self.t0, profile_dir=profile_dir)
-        self.session = GaitSession(self.source.sensors, profile_dir=profile_dir)
+        self.session = _TimedSession(self.source.sensors, profile_dir=profile_dir)
         self.mqtt = mqtt
         self.recording: Path | None = None
         self.sinks: list[Sink] = []
@@ -184,6 +229,7 @@ class Daemon:
             duration_s) else None
         for s in self.sinks:
             await s.start()
+        cpu0 = time.process_time()
         try:
             await run_source(self.source, self.sinks, self.session)
         except BaseException:
@@ -215,6 +261,8 @@ class Daemon:
             summary=summary,
             history=stored,
             history_error=error,
+            cpu_s=time.process_time() - cpu0,
+            gait_cpu_s=self.session.cpu_s,
         )
 
     def _store(self, summary: SessionSummary) -> tuple[Path | None, str]:

@@ -222,6 +222,8 @@ ROUTES: dict[str, Route] = {
     "cadence": Route("cadence", False, 1, True, 30, "live gauge value; expires when stale"),
     "step": Route("step", False, 1, False, 60, "one record per step"),
 }
+INFLIGHT = 20
+"""QoS 1 messages awaiting their PUBACK at once (paho's default in-flight window)"""
 STATUS_ROUTE = Route("status", False, 1, True, None, "availability; last will = offline")
 SESSION_ROUTE = Route("session", False, 1, True, None, "last session's summary")
 
@@ -328,6 +330,7 @@ class MqttSink(Sink):
             sensors=sensors, recording=recording,
         )
         self._buf: deque[_Out] = deque()
+        self._inflight: deque[asyncio.Task[None]] = deque()
         self._seq = 0
         self._wake = asyncio.Event()
         self._closing = False
@@ -395,8 +398,10 @@ class MqttSink(Sink):
             event.model_dump_json().encode(),
             route_for(event.kind),
         )
-        if len(self._buf) >= self.settings.buffer_events:
-            self._buf.popleft()
+        if len(self._buf) >= self.settings.buffer_events and len(self._buf) > len(self._inflight):
+            # the oldest event not already handed to the broker (those in flight are kept: the
+            # bound is exceeded by at most INFLIGHT while they await their acknowledgement)
+            del self._buf[len(self._inflight)]
             self.stats.dropped += 1
             if self.stats.dropped == 1 or self.stats.dropped % 1000 == 0:
                 log.warning(
@@ -405,7 +410,10 @@ class MqttSink(Sink):
                 )
         self._buf.append(out)
         self.stats.max_buffered = max(self.stats.max_buffered, len(self._buf))
-        self._wake.set()
+        if not self._wake.is_set():
+            self._wake.set()
+            # let the publisher send it now rather than after the rest of a notification backlog
+            await asyncio.sleep(0)
 
     @property
     def buffered(self) -> int:
@@ -547,23 +555,43 @@ class MqttSink(Sink):
                                   message.topic)
 
     async def _drain(self, client: aiomqtt.Client, v5: bool) -> None:
-        while True:
-            if not self._buf:
-                if self._closing:
+        """Publish the buffer in order with up to ``INFLIGHT`` messages awaiting their PUBACK
+        (a new event goes out at once instead of after the previous one's round trip). An event
+        leaves the buffer only when it and every event before it were acknowledged."""
+        inflight: deque[asyncio.Task[None]] = deque()
+        self._inflight = inflight
+        wake = self._wake
+
+        def done(_: asyncio.Task[None]) -> None:
+            wake.set()
+
+        try:
+            while True:
+                while inflight and inflight[0].done():
+                    inflight.popleft().result()  # raises MqttError if the link broke
+                    self._buf.popleft()
+                    self.stats.published += 1
+                n = len(inflight)
+                while n < INFLIGHT and n < len(self._buf):
+                    out = self._buf[n]
+                    task = asyncio.create_task(client.publish(
+                        out.topic, out.payload, qos=out.route.qos, retain=out.route.retain,
+                        properties=self._properties(out, v5),
+                    ))  # tasks start in creation order: the broker gets the buffer's order
+                    task.add_done_callback(done)
+                    inflight.append(task)
+                    n += 1
+                if not inflight and not self._buf and self._closing:
                     return
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            out = self._buf.popleft()
-            try:
-                await client.publish(
-                    out.topic, out.payload, qos=out.route.qos, retain=out.route.retain,
-                    properties=self._properties(out, v5),
-                )
-            except BaseException:
-                self._buf.appendleft(out)  # not acknowledged: deliver again (at least once)
-                raise
-            self.stats.published += 1
+                if inflight and inflight[0].done():
+                    continue
+                wake.clear()
+                await wake.wait()
+        finally:
+            self._inflight = deque()
+            for task in inflight:  # not acknowledged: stays buffered, sent again (at least once)
+                task.cancel()
+            await asyncio.gather(*inflight, return_exceptions=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,12 +10,24 @@ and sends notification bytes from a recording (or any packet list) with their or
 Faults for tests and demos: :meth:`EmulatedWorld.drop` cuts a link (the device is out of range
 for a while, packets sent meanwhile are lost), a device may send garbage, and a configured
 device may simply not exist.
+
+By default the devices' packet timing runs in the daemon's own event loop (one timer per packet).
+:class:`PacketFeeder` moves it to a child process instead, which sends every notification as one
+datagram on a socket per characteristic, read in the daemon with ``loop.add_reader`` exactly as
+bleak's BlueZ backend reads an ``AcquireNotify`` socket: the daemon then pays only what it pays
+with real sensors (benchmarks, ``retrogait run --emulate REC --emulate-process``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +66,8 @@ class EmulatedDevice:
     _started_wall: float | None = None
     _pos: int = 0
     _return: asyncio.TimerHandle | None = None
+    _feed: tuple[PacketFeeder, int] | None = None  # (feeder process, device index) or in-loop
+    _readers: list[int] = field(default_factory=list)
 
     @property
     def advertising(self) -> bool:
@@ -105,15 +119,25 @@ class EmulatedDevice:
 
     def subscribe(self, char: str, callback: NotifyCallback) -> None:
         self._subs[char] = callback
+        if self._feed is not None:
+            feeder, index = self._feed
+            fd = feeder.fd(index, char)
+            if fd is not None:
+                self._readers.append(fd)
+                _add_notify_reader(fd, callback)
         has_start = bool(self.profile.start) or bool(self.profile.start_by_rate)
         if not has_start:
             self._start_stream()  # e.g. RSC: notifications flow once subscribed
 
     def _start_stream(self) -> None:
-        if self._task is None or self._task.done():
+        if self._feed is not None:
+            self._feed[0].command("start", self._feed[1])
+        elif self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._stream())
 
     def _stop_stream(self) -> None:
+        if self._feed is not None:
+            self._feed[0].command("stop", self._feed[1])
         if self._task is not None:
             self._task.cancel()
             self._task = None
@@ -144,7 +168,38 @@ class EmulatedDevice:
     def detach(self) -> None:
         self._stop_stream()
         self._subs.clear()
+        self._remove_readers()
         self._client = None
+
+    def unsubscribe(self, char: str) -> None:
+        self._subs.pop(char, None)
+        if self._feed is not None:
+            fd = self._feed[0].fd(self._feed[1], char)
+            if fd in self._readers:
+                self._readers.remove(fd)
+                asyncio.get_running_loop().remove_reader(fd)
+
+    def _remove_readers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for fd in self._readers:
+            loop.remove_reader(fd)
+        self._readers.clear()
+
+
+def _add_notify_reader(fd: int, callback: NotifyCallback) -> None:
+    """As bleak's BlueZ backend reads an AcquireNotify socket: one datagram per notification."""
+    with contextlib.suppress(BlockingIOError):  # drop what is left from a previous subscription
+        while True:
+            os.read(fd, 1024)
+
+    def on_data() -> None:
+        try:
+            data = os.read(fd, 1024)
+        except BlockingIOError:
+            return
+        callback(bytearray(data))
+
+    asyncio.get_running_loop().add_reader(fd, on_data)
 
 
 class EmulatedWorld:
@@ -317,7 +372,7 @@ class EmulatedBleakClient(BaseBleakClient):
         self._dev().subscribe(characteristic.uuid, callback)
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        self._dev()._subs.pop(characteristic.uuid, None)
+        self._dev().unsubscribe(characteristic.uuid)
 
 
 def emulated_address(index: int) -> str:
@@ -348,3 +403,117 @@ def devices_from_recording(
             packets=per[info.id], speed=speed,
         ))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# packet timing in a child process (benchmarks)
+
+
+class PacketFeeder:
+    """The packet timing of emulated devices in a child process (``python -m
+    retrogait.sources.emulated``). Each (device, characteristic) gets a ``SOCK_SEQPACKET``
+    socket pair: the child sends each notification as one datagram at its recorded time, the
+    daemon side reads it with ``add_reader`` (:func:`_add_notify_reader`). Start and stop
+    commands go over a control socket, so a device streams only while the daemon has it started
+    (and resumes "now" after a drop-out, as :meth:`EmulatedDevice._stream` does)."""
+
+    def __init__(self, recording: str | Path, devices: list[EmulatedDevice],
+                 speed: float = 1.0) -> None:
+        self.devices = devices
+        self._fds: dict[tuple[int, str], int] = {}
+        child_fds: list[int] = []
+        spec = []
+        keep: list[socket.socket] = []
+        for k, dev in enumerate(devices):
+            for char in sorted({c for _, c, _ in dev.packets}):
+                ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                ours.setblocking(False)
+                self._fds[(k, char)] = ours.detach()
+                child_fds.append(theirs.fileno())
+                spec.append(f"{k},{char},{theirs.fileno()}")
+                keep.append(theirs)
+            dev._feed = (self, k)
+        self._ctrl, ctrl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        keep.append(ctrl_child)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "retrogait.sources.emulated", str(recording), str(speed),
+             str(ctrl_child.fileno()), *spec],
+            pass_fds=[*child_fds, ctrl_child.fileno()],
+        )
+        for sock in keep:
+            sock.close()
+
+    def fd(self, index: int, char: str) -> int | None:
+        return self._fds.get((index, char))
+
+    def command(self, what: str, index: int) -> None:
+        with contextlib.suppress(OSError):
+            self._ctrl.sendall(f"{what} {index}\n".encode())
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._ctrl.sendall(b"quit\n")
+        self._ctrl.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        for fd in self._fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+
+
+def _feeder_main(argv: list[str]) -> None:
+    """Child process of :class:`PacketFeeder`: RECORDING SPEED CTRL_FD K,CHAR,FD..."""
+    recording, speed, ctrl_fd = argv[0], float(argv[1]), int(argv[2])
+    devices = devices_from_recording(recording, speed=speed)
+    socks: dict[tuple[int, str], socket.socket] = {}
+    for item in argv[3:]:
+        index, char, fd = item.split(",")
+        socks[(int(index), char)] = socket.socket(fileno=int(fd))
+    ctrl = socket.socket(fileno=ctrl_fd)
+    started: dict[int, float] = {}  # device -> wall time of its t = 0 (monotonic s)
+    active: set[int] = set()
+    pos = [0] * len(devices)
+    pending = b""
+    while True:
+        now = time.monotonic()
+        due = [started[k] + devices[k].packets[pos[k]][0] / speed for k in active
+               if pos[k] < len(devices[k].packets)]
+        timeout = max(0.0, min(due) - now) if due else None
+        readable, _, _ = select.select([ctrl], [], [], timeout)
+        if readable:
+            data = ctrl.recv(4096)
+            if not data:
+                return
+            pending += data
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                cmd, _, arg = line.decode().partition(" ")
+                if cmd == "quit":
+                    return
+                k = int(arg)
+                if cmd == "stop":
+                    active.discard(k)
+                elif cmd == "start":
+                    pk = devices[k].packets
+                    if k not in started:
+                        started[k] = time.monotonic() - (pk[0][0] / speed if pk else 0.0)
+                    elapsed = (time.monotonic() - started[k]) * speed
+                    while pos[k] < len(pk) and pk[pos[k]][0] < elapsed - 0.05:
+                        pos[k] += 1  # the sensor kept sampling while nobody listened
+                    active.add(k)
+        now = time.monotonic()
+        for k in list(active):
+            pk = devices[k].packets
+            while pos[k] < len(pk) and started[k] + pk[pos[k]][0] / speed <= now:
+                _, char, payload = pk[pos[k]]
+                with contextlib.suppress(BlockingIOError, ConnectionError):
+                    socks[(k, char)].send(payload)
+                pos[k] += 1
+
+
+if __name__ == "__main__":
+    _feeder_main(sys.argv[1:])
