@@ -165,6 +165,9 @@ class Scores:
             "strike_class_pct": _pct(self.strike_ok, self.strike_total),
             "strike_landings": self.strike_total,
             "strike_angle_mae_deg": mean_abs(self.strike_angle_err),
+            "strike_angle_p95_deg": p95_abs(self.strike_angle_err),
+            "strike_angle_max_deg": (float(np.max(np.abs(self.strike_angle_err)))
+                                     if self.strike_angle_err else None),
             "cadence_mae_spm": mean_abs(self.cadence_err),
             "cadence_windows": self.cadence_windows,
             "cadence_events": len(self.cadence_err),
@@ -399,6 +402,8 @@ TARGETS: list[tuple[str, str, str]] = [
     ("direction_after_turn_pct", "  first stride after a turn-around, %", ">= 99.5"),
     ("strike_class_pct", "foot-strike class correct, %", ">= 95"),
     ("strike_angle_mae_deg", "foot-strike angle MAE, deg", "<= 3"),
+    ("strike_angle_p95_deg", "  foot-strike angle abs. error 95th pct, deg", "(info)"),
+    ("strike_angle_max_deg", "  foot-strike angle abs. error max, deg", "(info)"),
     ("cadence_mae_spm", "cadence MAE (steady 10 s windows), steps/min", "<= 1"),
     ("run_stride_length_err_pct", "stride length MAE running, %", "<= 5"),
     ("run_speed_err_pct", "speed MAE running, %", "<= 5"),

@@ -51,7 +51,9 @@ from retrogait.pipeline.strapdown import (
     FloatArray,
     SegmentMotion,
     attitude_from_gravity,
+    integrate_orientation,
     integrate_segment,
+    quat_from_matrix,
 )
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
@@ -102,6 +104,10 @@ class PipelineParams(BaseModel):
     early_step_s: float = Field(
         0.02, gt=0, description="the early landing is tried every this many seconds of swing "
         "(a sample grid counted from the swing start, so any block size decides alike), s")
+    attitude_window_s: float = Field(
+        1.0, gt=0, description="the opening attitude of a stride is read from gravity at the "
+        "stillest sample of the last this many seconds of its stance, then carried to the "
+        "zero-velocity anchor by the gyro, s")
     gravity_m_s2: float = STANDARD_GRAVITY
 
 
@@ -162,6 +168,8 @@ class SensorPipeline:
         self._still = False
         self._anchor: int | None = None  # absolute index of the last zero-velocity anchor
         self._no_step_from: int | None = None  # opening anchor of a segment that made no step
+        # attitude reference of a re-anchored stance: anchor -> stillest sample of the stance
+        self._att_ref: dict[int, int] = {}
         self._last_landing: _Landing | None = None
         self._early: _Early | None = None
         self._early_next = 0  # next absolute sample of the early-landing grid
@@ -332,8 +340,24 @@ class SensorPipeline:
                     lo = self._time_index(t_lo, max(self._anchor, self.buf.start), exit_)
                     if lo is not None and lo < exit_:
                         v = self.buf.view(lo, exit_)
-                        self._anchor = lo + int(
-                            np.argmin(v[:, E] / self._q + v[:, D] / p.quiet_acc_m_s2))
+                        still = v[:, E] / self._q + v[:, D] / p.quiet_acc_m_s2
+                        new = lo + int(np.argmin(still))
+                        # the vertical is read where the whole stance was stillest (the foot
+                        # flat), not at the re-anchor: just before it leaves, the foot may
+                        # already pivot (heel rise) with a small rate but a tangential
+                        # acceleration that tilts gravity by several degrees
+                        r_lo = self._time_index(self._t(exit_) - p.attitude_window_s,
+                                                max(self._anchor, self.buf.start), exit_)
+                        ref = new
+                        if r_lo is not None and r_lo < new:
+                            w = self.buf.view(r_lo, new + 1)
+                            ref = r_lo + int(np.argmin(w[:, E] / self._q
+                                                       + w[:, D] / p.quiet_acc_m_s2))
+                        self._anchor = new
+                        if ref != new:
+                            self._att_ref[new] = ref
+                            while len(self._att_ref) > 8:
+                                del self._att_ref[next(iter(self._att_ref))]
                 self._enter_swing(exit_)
 
     def _enter_swing(self, i: int) -> None:
@@ -412,7 +436,7 @@ class SensorPipeline:
             return False
         if t[-1] - lb.start_s[sig[-1]] < p.landing_lookahead_s:
             return False
-        t, gyr, motion = self._integrate(rows, zupt_end=False)
+        t, gyr, motion = self._integrate(prev, d, zupt_end=False)
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
         vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
         contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
@@ -435,7 +459,7 @@ class SensorPipeline:
             # prev may be a false mid-swing anchor (a slow swing pausing, see _on_anchor): its
             # gravity attitude is then wrong. As at the anchor, keep the integration needing
             # the smaller correction: the foot is nearly at rest at d (landing rotation)
-            t2, _, m2 = self._integrate(self.buf.view(alt, d + 1), zupt_end=False)
+            t2, _, m2 = self._integrate(alt, d, zupt_end=False)
             if np.linalg.norm(m2.vel[-1]) < np.linalg.norm(motion.vel[-1]):
                 pitch_t, pitch = t2, m2.pitch_deg
         angle = float(np.interp(ic, pitch_t, pitch))
@@ -470,7 +494,7 @@ class SensorPipeline:
         if peak < p.min_swing_peak_dps:
             self._no_step_from = None
             return  # weight shift or fidget inside a stance
-        t, gyr, motion = self._integrate(rows)
+        t, gyr, motion = self._integrate(prev, anchor)
         # A slow swing (the last step before stopping) can pause its rotation for a few tens of
         # ms in the air, which looks like a stance: the segment that ends at that false anchor
         # makes no step, and the one starting there has a huge velocity error (the foot was
@@ -480,10 +504,9 @@ class SensorPipeline:
         self._no_step_from = None
         if alt is not None and alt >= self.buf.start and (
                 self._t(anchor) - self._t(alt) <= p.max_stride_s):
-            rows2 = self.buf.view(alt, anchor + 1)
-            t2, gyr2, motion2 = self._integrate(rows2)
+            t2, gyr2, motion2 = self._integrate(alt, anchor)
             if motion2.drift_m_s < motion.drift_m_s:
-                rows, t, gyr, motion = rows2, t2, gyr2, motion2
+                t, gyr, motion = t2, gyr2, motion2
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
         vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
         contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
@@ -556,15 +579,32 @@ class SensorPipeline:
             ):
                 self._set_activity(gait, prev_landing.t_s, emitted, events)
 
-    def _integrate(self, rows: FloatArray, zupt_end: bool = True
+    def _integrate(self, first: int, last: int, zupt_end: bool = True
                    ) -> tuple[FloatArray, FloatArray, SegmentMotion]:
-        """Strapdown integration of buffer rows (anchor to anchor): times, calibrated gyro
-        (deg/s, foot frame) and the motion."""
+        """Strapdown integration of the buffer rows ``first``..``last`` (absolute indices,
+        inclusive; ``first`` is a zero-velocity anchor): times, calibrated gyro (deg/s, foot
+        frame) and the motion.
+
+        The opening attitude comes from gravity averaged over the anchor's own quiet window:
+        the ``smooth_s`` samples *ending* at the anchor, the ones its stillness was judged on
+        (the smoothing is causal). Samples after the anchor are not used: a re-anchor is the
+        last still sample before the foot leaves, and the departure's acceleration (20–40 m/s²
+        within 10 ms on the simulator's backward run) tilted the estimated vertical by 10–13°,
+        which went straight into every pitch, hence into the strike angle of that stride."""
+        rows = self.buf.view(first, last + 1)
         tilt = self._tilt
         acc = rows[:, AX : AZ + 1] @ tilt.T
         gyr = (rows[:, GX : GZ + 1] - self._bias) @ tilt.T
-        half = max(1, round(0.01 * self.rate_hz))
-        q0 = attitude_from_gravity(acc[: half + 1].mean(axis=0))
+        ref = self._att_ref.get(first, first)
+        if ref < self.buf.start:
+            ref = first
+        lo = max(self.buf.start, ref - self._n_smooth + 1)
+        q0 = attitude_from_gravity(self.buf.view(lo, ref + 1)[:, AX : AZ + 1].mean(axis=0)
+                                   @ tilt.T)
+        if ref < first:  # carry the attitude from the stillest sample to the anchor
+            pre = self.buf.view(ref, first + 1)
+            q0 = quat_from_matrix(integrate_orientation(
+                pre[:, T], (pre[:, GX : GZ + 1] - self._bias) @ tilt.T, q0)[-1])
         t = rows[:, T]
         return t, gyr, integrate_segment(t, acc, gyr, q0, self.params.gravity_m_s2,
                                          zupt_end=zupt_end)
