@@ -500,17 +500,21 @@ class SensorPipeline:
         # makes no step, and the one starting there has a huge velocity error (the foot was
         # not at rest). When the previous segment made no step, integrate across its anchor as
         # well and keep whichever needs the smaller zero-velocity correction.
+        # The contacts are always found on the longer span: a quiet dip inside the push-off
+        # rocker (the simulator's backward walk rolls over the heel at < Q) cuts the push lobe,
+        # and the toe-off needs all of it (cut: the zero crossing, 40-60 ms late).
         alt = self._no_step_from
         self._no_step_from = None
+        tc, gyc, mc = t, gyr, motion
         if alt is not None and alt >= self.buf.start and (
                 self._t(anchor) - self._t(alt) <= p.max_stride_s):
-            t2, gyr2, motion2 = self._integrate(alt, anchor)
-            if motion2.drift_m_s < motion.drift_m_s:
-                t, gyr, motion = t2, gyr2, motion2
-        speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
-        vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
-        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
-                                 gyr_dps=gyr, vel_foot=vel_foot)
+            tc, gyc, mc = self._integrate(alt, anchor)
+            if mc.drift_m_s < motion.drift_m_s:
+                t, gyr, motion = tc, gyc, mc
+        speed = np.sqrt(np.einsum("ij,ij->i", mc.vel, mc.vel))
+        vel_foot = np.einsum("nji,nj->ni", mc.rot, mc.vel)
+        contacts = find_contacts(tc, gyc[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
+                                 gyr_dps=gyc, vel_foot=vel_foot)
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
