@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,14 @@ def main() -> None:
           f"(this machine: {os.cpu_count()} cores, shared)")
     if not args.in_process:
         print(f"  emulated sensors' child process: {100 * (k1 - k0) / (t1 - t0):.1f} % of one core")
+    m = re.search(r"session ended \(.*?\) after ([\d.]+) s.*?"
+                  r"\(session ([\d.]+) s, gait ([\d.]+) s\)", err.decode(), re.S)
+    if m:
+        dur, total, gait = (float(x) for x in m.groups())
+        print(f"  whole session as the daemon reports it ({dur:.0f} s): {100 * total / dur:.1f} % "
+              f"of one core = decode + gait pipeline + fusion {100 * gait / dur:.1f} % "
+              f"+ the daemon itself (acquisition, event loop, recording, MQTT, sinks) "
+              f"{100 * (total - gait) / dur:.1f} %")
     print("  per interval: " + ", ".join(
         f"{100 * (b[1] - a[1]) / (b[0] - a[0]):.1f}" for a, b in itertools.pairwise(samples)
     ) + " %")

@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         ensure_env("dev")
         args = rest or ["--speed", "x20"]
         return subprocess.call([str(venv_bin("retrogait")), "replay", str(DEMO), *args], cwd=ROOT)
-    ensure_env("dev")
+    ensure_env("dev,embedded")  # the tests also run --mqtt embedded (amqtt)
     return subprocess.call([str(venv_bin("python")), "-m", "pytest", *rest], cwd=ROOT)
 
 
