@@ -35,6 +35,25 @@ from bench_latency import make_four_sensor_recording, start_mosquitto
 
 TICK = os.sysconf("SC_CLK_TCK")
 
+STUB = r"""
+import runpy, sys
+from retrogait import session
+from retrogait.events import parse_event
+events = [parse_event(x) for x in open(sys.argv[1]) if '"sensor_status"' not in x][:400]
+n = [0, 0]
+def handle(self, item):  # 4 recorded events every 36 notifications: ~22 events/s, as live
+    n[0] += 1
+    if n[0] % 36:
+        return []
+    k = n[1]
+    n[1] = (k + 4) % (len(events) - 4)
+    return events[k:k + 4]
+session.GaitSession.handle = handle
+session.GaitSession.finish = lambda self: []
+sys.argv = ["retrogait", *sys.argv[2:]]
+runpy.run_module("retrogait", run_name="__main__")
+"""
+
 
 def cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -55,12 +74,21 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=15.0, help="ignored start-up span, s")
     ap.add_argument("--in-process", action="store_true",
                     help="emulated sensors inside the daemon process (counted in its CPU)")
+    ap.add_argument("--stub-gait", action="store_true",
+                    help="replace decode + pipeline + fusion by a stub returning the recording's "
+                    "events at the live rate: the daemon's own cost, whatever the pipeline costs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rec = make_four_sensor_recording(work / "four.jsonl", args.duration + args.warmup + 20)
         broker, port = start_mosquitto(work)
-        cmd = [sys.executable, "-m", "retrogait", "run", "--emulate", str(rec), "--mqtt",
+        launcher = [sys.executable, "-m", "retrogait"]
+        if args.stub_gait:
+            events = work / "events.jsonl"
+            subprocess.run([sys.executable, "-m", "retrogait", "analyze", str(rec), "--events",
+                            str(events)], check=True, capture_output=True)
+            launcher = [sys.executable, "-c", STUB, str(events)]
+        cmd = [*launcher, "run", "--emulate", str(rec), "--mqtt",
                f"mqtt://127.0.0.1:{port}", "--athlete", "bench", "--quiet",
                "--record-dir", str(work / "rec"), "--no-history",
                "--duration", str(args.duration + args.warmup)]
@@ -90,8 +118,9 @@ def main() -> None:
         raise SystemExit("too short to sample")
     (t0, c0, _, k0), (t1, c1, _, k1) = samples[0], samples[-1]
     where = "inside the daemon" if args.in_process else "in a child process (not counted)"
+    stub = "; gait pipeline STUBBED (recorded events)" if args.stub_gait else ""
     print(f"daemon (retrogait run --emulate, 4 sensors x 200 Hz, MQTT + recording; emulated "
-          f"sensors {where}), {t1 - t0:.0f} s measured after {args.warmup:.0f} s warm-up:")
+          f"sensors {where}{stub}), {t1 - t0:.0f} s measured after {args.warmup:.0f} s warm-up:")
     print(f"  CPU: {100 * (c1 - c0) / (t1 - t0):.1f} % of one core on average "
           f"(this machine: {os.cpu_count()} cores, shared)")
     if not args.in_process:

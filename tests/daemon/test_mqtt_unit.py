@@ -58,7 +58,8 @@ async def test_embedded_broker_and_protocol_fallback() -> None:
         got: list[bytes] = []
         async with aiomqtt.Client("127.0.0.1", port) as sub:
             await sub.subscribe("retrogait/emb/#", qos=1)
-            sink = MqttSink(MqttSettings(url=broker.url), "emb")
+            # amqtt leaves an MQTT 5 CONNECT unanswered: a short timeout keeps the test fast
+            sink = MqttSink(MqttSettings(url=broker.url, timeout_s=1.0), "emb")
             await sink.start()
             ev = CadenceEvent(t_s=1, emitted_at_s=1, steps_per_min=170, window_s=10,
                               steps_in_window=28, backward_share=1.0)

@@ -27,7 +27,7 @@ def test_run_sigterm_stores_history_and_replay_only_when_asked(
          "--record-dir", str(tmp_path / "rec")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
     )
-    time.sleep(4.0)  # connect and stream a few seconds of real time
+    time.sleep(3.0)  # connect and stream a few seconds of real time
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()
@@ -37,7 +37,7 @@ def test_run_sigterm_stores_history_and_replay_only_when_asked(
     [rec] = list((tmp_path / "rec").glob("hist-*.jsonl.gz"))
     with History(history) as h:
         [row] = h.sessions()
-    assert row.athlete == "hist" and row.recording == rec.name and row.duration_s > 2
+    assert row.athlete == "hist" and row.recording == rec.name and row.duration_s > 1
 
     # a replay does not write the history by default ...
     r = subprocess.run([*CLI, "replay", str(small_recording), "--speed", "max", "--quiet"],

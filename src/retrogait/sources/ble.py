@@ -197,6 +197,7 @@ class BleSource(Source):
         self._connect_lock = asyncio.Lock()
         self._reported_drops = 0
         self._last_drop_log = 0.0
+        self._drops = False  # set by a callback that dropped a notification
 
     @property
     def sensors(self) -> list[SensorInfo]:
@@ -239,6 +240,8 @@ class BleSource(Source):
             yield item
 
     def _report_drops(self) -> None:
+        if not self._drops:  # the hot path: nothing dropped since the last report
+            return
         total = self.dropped
         if total != self._reported_drops and self.clock() - self._last_drop_log > 5.0:
             per = ", ".join(f"{k}: {s.dropped}" for k, s in self.stats.items() if s.dropped)
@@ -246,6 +249,7 @@ class BleSource(Source):
                         total, per)
             self._reported_drops = total
             self._last_drop_log = self.clock()
+            self._drops = False
 
     async def stop(self) -> None:
         """Ask every sensor to stop streaming and disconnect; the iterator ends afterwards."""
@@ -283,6 +287,7 @@ class BleSource(Source):
                 put(Notification(t, sensor, char, bytes(data)))
             except asyncio.QueueFull:
                 st.dropped += 1
+                self._drops = True
 
         return on_notify
 
