@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 async def test_replay_embedded_broker_on_a_free_port(small_recording: object) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        *CLI, "replay", str(small_recording), "--speed", "x8", "--quiet",
+        *CLI, "replay", str(small_recording), "--speed", "x4", "--quiet",
         "--mqtt", f"embedded:{port}", "--athlete", "emb", "--ha-discovery",
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
@@ -63,7 +63,7 @@ async def test_replay_embedded_broker_on_a_free_port(small_recording: object) ->
     assert f"listening on mqtt://127.0.0.1:{port}" in err.decode()
     topics = [t for t, _ in got]
     strides = [parse_event(p) for t, p in got if t.endswith("/stride")]
-    assert strides and all(isinstance(s, StrideEvent) for s in strides)
+    assert strides and all(isinstance(s, StrideEvent) for s in strides), topics
     assert any(t.startswith("homeassistant/sensor/retrogait_emb/") for t in topics)
     summary = SessionSummary.model_validate_json(
         next(p for t, p in got if t == "retrogait/emb/session"))

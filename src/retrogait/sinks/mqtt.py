@@ -330,7 +330,7 @@ class MqttSink(Sink):
             sensors=sensors, recording=recording,
         )
         self._buf: deque[_Out] = deque()
-        self._inflight: deque[asyncio.Task[None]] = deque()
+        self._sent = 0  # events at the head of the buffer sent at least once, not acknowledged
         self._seq = 0
         self._wake = asyncio.Event()
         self._closing = False
@@ -398,10 +398,11 @@ class MqttSink(Sink):
             event.model_dump_json().encode(),
             route_for(event.kind),
         )
-        if len(self._buf) >= self.settings.buffer_events and len(self._buf) > len(self._inflight):
-            # the oldest event not already handed to the broker (those in flight are kept: the
-            # bound is exceeded by at most INFLIGHT while they await their acknowledgement)
-            del self._buf[len(self._inflight)]
+        if len(self._buf) - self._sent >= self.settings.buffer_events:
+            # the oldest event never handed to a broker; the (at most INFLIGHT) events sent but
+            # not acknowledged stay on top of the bound: they may have arrived, so dropping them
+            # would count as lost what a subscriber got; `dropped` is exactly what nobody got
+            del self._buf[self._sent]
             self.stats.dropped += 1
             if self.stats.dropped == 1 or self.stats.dropped % 1000 == 0:
                 log.warning(
@@ -559,7 +560,6 @@ class MqttSink(Sink):
         (a new event goes out at once instead of after the previous one's round trip). An event
         leaves the buffer only when it and every event before it were acknowledged."""
         inflight: deque[asyncio.Task[None]] = deque()
-        self._inflight = inflight
         wake = self._wake
 
         def done(_: asyncio.Task[None]) -> None:
@@ -570,6 +570,7 @@ class MqttSink(Sink):
                 while inflight and inflight[0].done():
                     inflight.popleft().result()  # raises MqttError if the link broke
                     self._buf.popleft()
+                    self._sent -= 1
                     self.stats.published += 1
                 n = len(inflight)
                 while n < INFLIGHT and n < len(self._buf):
@@ -581,6 +582,7 @@ class MqttSink(Sink):
                     task.add_done_callback(done)
                     inflight.append(task)
                     n += 1
+                    self._sent = max(self._sent, n)
                 if not inflight and not self._buf and self._closing:
                     return
                 if inflight and inflight[0].done():
@@ -588,7 +590,6 @@ class MqttSink(Sink):
                 wake.clear()
                 await wake.wait()
         finally:
-            self._inflight = deque()
             for task in inflight:  # not acknowledged: stays buffered, sent again (at least once)
                 task.cancel()
             await asyncio.gather(*inflight, return_exceptions=True)
