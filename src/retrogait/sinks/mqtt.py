@@ -38,7 +38,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 from urllib.parse import urlsplit
 
@@ -445,18 +444,6 @@ class MqttSink(Sink):
         with contextlib.suppress(asyncio.CancelledError, Exception):  # already logged
             await self._task
         self._task = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- connection loop
 
