@@ -173,6 +173,8 @@ class SensorPipeline:
         self._last_landing: _Landing | None = None
         self._early: _Early | None = None
         self._early_next = 0  # next absolute sample of the early-landing grid
+        # fastest-motion time of the last failed full early check: (prev, tilt, bias, t_s)
+        self._early_fast: tuple[int, FloatArray, FloatArray, float] | None = None
         self._early_step = max(1, round(p.early_step_s * self.rate_hz))
         self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
         self.activity: Activity | None = None
@@ -436,8 +438,12 @@ class SensorPipeline:
             return False
         if t[-1] - lb.start_s[sig[-1]] < p.landing_lookahead_s:
             return False
+        if self._swing_still_open(prev, rows):
+            return False
         t, gyr, motion = self._integrate(prev, d, zupt_end=False)
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
+        t_fast = float(t[int(np.argmax(speed))])
+        self._early_fast = (prev, self._tilt, self._bias, t_fast)
         vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
         contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
                                  gyr_dps=gyr, vel_foot=vel_foot)
@@ -476,6 +482,29 @@ class SensorPipeline:
         )
         self._early = _Early(prev, _Landing(ic, angle, uncertain), to)
         return True
+
+    def _swing_still_open(self, prev: int, rows: FloatArray) -> bool:
+        """Exact shortcut of the full early check (same result, no integration): True when
+        :func:`find_contacts` on ``rows`` would take the *last* pitch-rate lobe as the swing,
+        so that the initial contact is the last sample and the look-ahead cannot hold.
+
+        The integration anchored at ``prev`` alone is sample-causal: the speed at a sample does
+        not depend on how many samples follow (orientation prefix product, cumulative sums;
+        ``test_early_integration_is_causal`` checks it bit for bit), so the fastest sample
+        over a longer span is the one found by an earlier full check or a later one. When the
+        last lobe is significant and started before that time, it holds the fastest motion
+        and :func:`find_contacts` returns its end, the last sample. Lobes and threshold are
+        computed here exactly as there (same pitch rate as :meth:`_integrate` gives)."""
+        fast = self._early_fast
+        p = self.params
+        if (fast is None or fast[0] != prev or fast[1] is not self._tilt
+                or fast[2] is not self._bias or p.landing_lookahead_s <= 0
+                or rows.shape[0] < 3):
+            return False
+        y = ((rows[:, GX : GZ + 1] - self._bias) @ self._tilt.T)[:, 1]
+        lb = lobes(rows[:, T], y)
+        thr = max(p.min_lobe_dps, p.lobe_fraction * float(lb.peak.max()))
+        return bool(lb.peak[-1] >= thr and lb.start_s[-1] < fast[3])
 
     def _on_anchor(self, anchor: int, decision: int, events: list[Event]) -> None:
         p = self.params
