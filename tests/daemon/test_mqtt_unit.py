@@ -4,6 +4,7 @@ with the MQTT 5 -> 3.1.1 fallback, generated docs up to date."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,12 @@ def test_credentials_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_embedded_broker_and_protocol_fallback() -> None:
     """amqtt refuses MQTT 5: protocol auto falls back to 3.1.1 and delivers."""
-    pytest.importorskip("amqtt")
+    try:
+        import amqtt  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            raise  # CI installs the embedded extra: a missing amqtt is a failure there
+        pytest.skip("needs the embedded extra: pip install -e '.[embedded]'")
     port = free_port()
     async with EmbeddedBroker(port=port) as broker:
         got: list[bytes] = []
