@@ -67,19 +67,23 @@ def lobes(t: FloatArray, x: FloatArray, touch_fraction: float = 0.05) -> Lobes:
     touch = np.flatnonzero((mid <= ax[:-2]) & (mid < ax[2:]) & (mid < lim)) + 1
     touch = touch[(pos[touch] == pos[touch - 1]) & (pos[touch] == pos[touch + 1])]  # no crossing
     if touch.size:
+        # a touch sample is never a crossing index (no sign change on either side of it)
+        is_touch = np.concatenate((np.zeros(idx.size, bool), np.ones(touch.size, bool)))
         idx = np.concatenate((idx, touch))
         tc = np.concatenate((tc, t[touch]))
         order = np.argsort(idx, kind="stable")
-        idx, tc = idx[order], tc[order]
+        idx, tc, is_touch = idx[order], tc[order], is_touch[order]
         # a touch sample starts its own lobe at that sample
-        bidx = np.where(np.isin(idx, touch), idx, idx + 1)
+        bidx = np.where(is_touch, idx, idx + 1)
     else:
         bidx = idx + 1
     starts = np.concatenate(([t[0]], tc))
     ends = np.concatenate((tc, [t[-1]]))
     bounds = np.concatenate(([0], bidx))
     peak = np.maximum.reduceat(ax, bounds)
-    dt = np.diff(t, append=t[-1])
+    dt = np.empty_like(t)  # np.diff(t, append=t[-1]) without its overhead
+    np.subtract(t[1:], t[:-1], out=dt[:-1])
+    dt[-1:] = 0.0
     angle = np.add.reduceat(ax * dt, bounds)
     sign = np.where(pos[bounds], 1, -1).astype(np.int8)
     return Lobes(start_s=starts, end_s=ends, peak=peak, angle=angle, sign=sign)

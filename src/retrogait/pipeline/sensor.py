@@ -175,6 +175,7 @@ class SensorPipeline:
         self._early_next = 0  # next absolute sample of the early-landing grid
         # fastest-motion time of the last failed full early check: (prev, tilt, bias, t_s)
         self._early_fast: tuple[int, FloatArray, FloatArray, float] | None = None
+        self._early_y: tuple[int, FloatArray, FloatArray, FloatArray] | None = None
         self._early_step = max(1, round(p.early_step_s * self.rate_hz))
         self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
         self.activity: Activity | None = None
@@ -431,7 +432,7 @@ class SensorPipeline:
         if t[-1] - t[0] > p.max_stride_s or rows[:, E].max() < p.min_swing_peak_dps:
             return False
         # cheap pre-check on the pitch rate: a significant lobe after the largest one
-        y = (rows[:, GX : GZ + 1] - self._bias) @ self._tilt[1]
+        y = self._early_pitch_rate(prev, rows)
         lb = lobes(t, y)
         sig = np.flatnonzero(lb.peak >= max(p.min_lobe_dps, p.lobe_fraction * lb.peak.max()))
         if sig.size < 2 or sig[-1] <= sig[int(np.argmax(lb.angle[sig]))]:
@@ -482,6 +483,22 @@ class SensorPipeline:
         )
         self._early = _Early(prev, _Landing(ic, angle, uncertain), to)
         return True
+
+    def _early_pitch_rate(self, prev: int, rows: FloatArray) -> FloatArray:
+        """Pitch rate (deg/s, foot frame) of ``rows`` (samples from ``prev`` on), extending the
+        one of the previous pre-check for the same anchor, bias and tilt (objects, which are
+        only ever replaced, never changed in place) with the new samples only: each value
+        depends on its own sample alone and the gyro columns are written once."""
+        bias, tilt = self._bias, self._tilt
+        c = self._early_y
+        if c is not None and c[0] == prev and c[1] is bias and c[2] is tilt and (
+                c[3].shape[0] <= rows.shape[0]):
+            m = c[3].shape[0]
+            y = np.concatenate((c[3], (rows[m:, GX : GZ + 1] - bias) @ tilt[1]))
+        else:
+            y = (rows[:, GX : GZ + 1] - bias) @ tilt[1]
+        self._early_y = (prev, bias, tilt, y)
+        return y
 
     def _swing_still_open(self, prev: int, rows: FloatArray) -> bool:
         """Exact shortcut of the full early check (same result, no integration): True when
