@@ -190,3 +190,128 @@ def find_contacts(
     return Contacts(
         toe_off_s=to, initial_contact_s=ic, swing_angle_deg=float(lb.angle[swing]),
     )
+
+
+
+class LobeTracker:
+    """:func:`lobes` of a growing signal, kept up to date sample by sample (plain floats).
+
+    The early-landing pre-check asks, every few samples of a swing, for the lobes of the pitch
+    rate since the opening anchor; recomputing :func:`lobes` each time costs ~25 NumPy calls
+    for a few new samples. This keeps what never changes once seen — zero crossings and the
+    *candidate* touch points (interior minima of |x| with the same sign on both sides), with
+    the peak |x| and the ∫|x| dt of the stretches between them — and merges the stretches into
+    lobes at the current touch limit (``touch_fraction`` × max |x|, which only grows: touches
+    are only ever added). Starts and peaks equal those of :func:`lobes` exactly; angles are
+    the same products summed in sample order (equal up to rounding).
+    """
+
+    __slots__ = (
+        "_angle",
+        "_ax_before",
+        "_peak",
+        "_same_before",
+        "_start",
+        "_t",
+        "_touch",
+        "_touch_fraction",
+        "_x",
+        "max_abs",
+        "n",
+    )
+
+    def __init__(self, touch_fraction: float = 0.05) -> None:
+        self._touch_fraction = touch_fraction
+        self.n = 0  # samples seen
+        self.max_abs = 0.0  # max |x| so far
+        # the newest sample is pending: whether it starts a stretch (touch) and its dt are
+        # only known from the next one
+        self._x = 0.0
+        self._t = 0.0
+        self._ax_before = 0.0  # |x| of the sample before the pending one
+        self._same_before = False  # no sign change between that sample and the pending one
+        # stretches between candidate boundaries: start s, touch |x| (-1: always a boundary),
+        # peak |x| and ∫|x| dt of the committed samples
+        self._start: list[float] = []
+        self._touch: list[float] = []
+        self._peak: list[float] = []
+        self._angle: list[float] = []
+
+    def extend(self, t: list[float], x: list[float]) -> None:
+        """Append samples: times (s) and values (any unit), as plain float lists."""
+        start, touch, peak, angle = self._start, self._touch, self._peak, self._angle
+        n, xp, tp, ax_b, same_b, mx = (self.n, self._x, self._t, self._ax_before,
+                                       self._same_before, self.max_abs)
+        for ti, xi in zip(t, x, strict=True):
+            axi = abs(xi)
+            if axi > mx:
+                mx = axi
+            if n == 0:
+                start.append(ti)
+                touch.append(-1.0)
+                peak.append(0.0)
+                angle.append(0.0)
+                n, xp, tp = 1, xi, ti
+                continue
+            axp = abs(xp)
+            same = (xi >= 0) == (xp >= 0)
+            if n >= 2 and same and same_b and axp <= ax_b and axp < axi:
+                start.append(tp)  # the pending sample is a candidate touch: own stretch
+                touch.append(axp)
+                peak.append(0.0)
+                angle.append(0.0)
+            angle[-1] += axp * (ti - tp)  # commit the pending sample
+            if axp > peak[-1]:
+                peak[-1] = axp
+            if not same:  # zero crossing between the two samples (linear interpolation)
+                start.append(tp + (ti - tp) * (xp / (xp - xi)))
+                touch.append(-1.0)
+                peak.append(0.0)
+                angle.append(0.0)
+            n, ax_b, same_b, xp, tp = n + 1, axp, same, xi, ti
+        self.n, self._x, self._t, self._ax_before, self._same_before, self.max_abs = (
+            n, xp, tp, ax_b, same_b, mx)
+
+    def lobes(self) -> tuple[list[float], list[float], list[float]]:
+        """Lobe starts (s), peaks and angles of the samples so far (as :func:`lobes`)."""
+        lim = self._touch_fraction * self.max_abs
+        starts: list[float] = []
+        peaks: list[float] = []
+        angles: list[float] = []
+        for s, v, pk, an in zip(self._start, self._touch, self._peak, self._angle, strict=True):
+            if v < lim or not starts:  # a boundary (crossings and the first carry -1)
+                starts.append(s)
+                peaks.append(pk)
+                angles.append(an)
+            else:
+                if pk > peaks[-1]:
+                    peaks[-1] = pk
+                angles[-1] += an
+        if starts:
+            axp = abs(self._x)  # the pending sample belongs to the last stretch (dt 0)
+            if axp > peaks[-1]:
+                peaks[-1] = axp
+        return starts, peaks, angles
+
+    def landing_lobe_start(self, min_peak: float, peak_fraction: float) -> float | None:
+        """Start (s) of the last significant lobe when it comes after the significant lobe of
+        the largest angle (the swing), else None; significant: peak ≥ ``max(min_peak,
+        peak_fraction × max |x|)``, as in :func:`find_contacts`."""
+        starts, peaks, angles = self.lobes()
+        thr = max(min_peak, peak_fraction * self.max_abs)
+        best = -1.0
+        best_is_last = True
+        last_start: float | None = None
+        count = 0
+        for s, pk, an in zip(starts, peaks, angles, strict=True):
+            if pk >= thr:
+                count += 1
+                last_start = s
+                if an > best:
+                    best = an
+                    best_is_last = True
+                else:
+                    best_is_last = False
+        if count < 2 or best_is_last:
+            return None
+        return last_start

@@ -45,7 +45,7 @@ from retrogait.events import (
 )
 from retrogait.footstrike import classify_strike
 from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, D, E, SampleBuffer, T
-from retrogait.pipeline.contacts import find_contacts, lobes
+from retrogait.pipeline.contacts import LobeTracker, find_contacts, lobes
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
     FloatArray,
@@ -175,7 +175,7 @@ class SensorPipeline:
         self._early_next = 0  # next absolute sample of the early-landing grid
         # fastest-motion time of the last failed full early check: (prev, tilt, bias, t_s)
         self._early_fast: tuple[int, FloatArray, FloatArray, float] | None = None
-        self._early_y: tuple[int, FloatArray, FloatArray, FloatArray] | None = None
+        self._early_lobe_cache: tuple[int, FloatArray, FloatArray, LobeTracker] | None = None
         self._early_step = max(1, round(p.early_step_s * self.rate_hz))
         self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
         self.activity: Activity | None = None
@@ -431,13 +431,10 @@ class SensorPipeline:
         t = rows[:, T]
         if t[-1] - t[0] > p.max_stride_s or rows[:, E].max() < p.min_swing_peak_dps:
             return False
-        # cheap pre-check on the pitch rate: a significant lobe after the largest one
-        y = self._early_pitch_rate(prev, rows)
-        lb = lobes(t, y)
-        sig = np.flatnonzero(lb.peak >= max(p.min_lobe_dps, p.lobe_fraction * lb.peak.max()))
-        if sig.size < 2 or sig[-1] <= sig[int(np.argmax(lb.angle[sig]))]:
-            return False
-        if t[-1] - lb.start_s[sig[-1]] < p.landing_lookahead_s:
+        # cheap pre-check on the pitch rate: a significant lobe after the largest one, lasting
+        landing_start = self._early_lobes(prev, rows).landing_lobe_start(
+            p.min_lobe_dps, p.lobe_fraction)
+        if landing_start is None or t[-1] - landing_start < p.landing_lookahead_s:
             return False
         if self._swing_still_open(prev, rows):
             return False
@@ -484,21 +481,21 @@ class SensorPipeline:
         self._early = _Early(prev, _Landing(ic, angle, uncertain), to)
         return True
 
-    def _early_pitch_rate(self, prev: int, rows: FloatArray) -> FloatArray:
-        """Pitch rate (deg/s, foot frame) of ``rows`` (samples from ``prev`` on), extending the
-        one of the previous pre-check for the same anchor, bias and tilt (objects, which are
-        only ever replaced, never changed in place) with the new samples only: each value
-        depends on its own sample alone and the gyro columns are written once."""
+    def _early_lobes(self, prev: int, rows: FloatArray) -> LobeTracker:
+        """Lobes of the pitch rate (deg/s, foot frame) of ``rows`` (samples from ``prev`` on),
+        extending those of the previous pre-check for the same anchor, bias and tilt (objects,
+        which are only ever replaced, never changed in place) with the new samples only."""
         bias, tilt = self._bias, self._tilt
-        c = self._early_y
-        if c is not None and c[0] == prev and c[1] is bias and c[2] is tilt and (
-                c[3].shape[0] <= rows.shape[0]):
-            m = c[3].shape[0]
-            y = np.concatenate((c[3], (rows[m:, GX : GZ + 1] - bias) @ tilt[1]))
-        else:
-            y = (rows[:, GX : GZ + 1] - bias) @ tilt[1]
-        self._early_y = (prev, bias, tilt, y)
-        return y
+        c = self._early_lobe_cache
+        if c is None or c[0] != prev or c[1] is not bias or c[2] is not tilt or (
+                c[3].n > rows.shape[0]):
+            c = (prev, bias, tilt, LobeTracker())
+            self._early_lobe_cache = c
+        tracker = c[3]
+        new = rows[tracker.n :]
+        if new.shape[0]:
+            tracker.extend(new[:, T].tolist(), ((new[:, GX : GZ + 1] - bias) @ tilt[1]).tolist())
+        return tracker
 
     def _swing_still_open(self, prev: int, rows: FloatArray) -> bool:
         """Exact shortcut of the full early check (same result, no integration): True when
