@@ -34,6 +34,7 @@ def test_tracker_equals_lobes_at_every_prefix(seed: int, n: int, chunk: int) -> 
         assert peaks == lb.peak.tolist()
         np.testing.assert_allclose(angles, lb.angle, rtol=1e-12, atol=1e-12)
         assert tr.max_abs == float(np.abs(x[:j]).max())
+        assert tr.last_lobe() == (starts[-1], peaks[-1])
 
 
 def test_landing_lobe_start_needs_a_later_lobe_than_the_largest() -> None:

@@ -293,6 +293,18 @@ class LobeTracker:
                 peaks[-1] = axp
         return starts, peaks, angles
 
+    def last_lobe(self) -> tuple[float, float]:
+        """Start (s) and peak of the last lobe (as :func:`lobes`); needs a sample."""
+        lim = self._touch_fraction * self.max_abs
+        peak = abs(self._x)  # the pending sample
+        for k in range(len(self._start) - 1, -1, -1):
+            if self._peak[k] > peak:
+                peak = self._peak[k]
+            v = self._touch[k]
+            if v < lim or k == 0:
+                return self._start[k], peak
+        raise ValueError("no samples")
+
     def landing_lobe_start(self, min_peak: float, peak_fraction: float) -> float | None:
         """Start (s) of the last significant lobe when it comes after the significant lobe of
         the largest angle (the swing), else None; significant: peak ≥ ``max(min_peak,

@@ -45,7 +45,7 @@ from retrogait.events import (
 )
 from retrogait.footstrike import classify_strike
 from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, D, E, SampleBuffer, T
-from retrogait.pipeline.contacts import LobeTracker, find_contacts, lobes
+from retrogait.pipeline.contacts import LobeTracker, find_contacts
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
     FloatArray,
@@ -149,6 +149,7 @@ class SensorPipeline:
         self.samples_seen = 0
         self._last_t: float | None = None
         self._r_nominal = sensor.mounting.sensor_to_foot()
+        self._r_nominal_t = self._r_nominal.T
         cap = max(256, int(np.ceil(p.buffer_s * self.rate_hz)))
         self.buf = SampleBuffer(cap)
         self._chunk = cap // 4
@@ -198,11 +199,14 @@ class SensorPipeline:
             self._gaps.append((gap_start, gap_end))
             if block.gap_before_s > self.params.max_gap_s:
                 self._reset_chain(at=self.buf.end)
-        r_t = self._r_nominal.T
-        for i in range(0, n, self._chunk):
-            j = min(n, i + self._chunk)
-            self._append(block.t[i:j], block.acc[i:j] @ r_t, block.gyr[i:j] @ r_t)
+        if n <= self._chunk:  # (a notification: no slicing)
+            self._append(block.t, block.acc, block.gyr)
             self._advance(events)
+        else:
+            for i in range(0, n, self._chunk):
+                j = min(n, i + self._chunk)
+                self._append(block.t[i:j], block.acc[i:j], block.gyr[i:j])
+                self._advance(events)
         self.samples_seen += n
         self._last_t = float(block.t[-1])
         return events
@@ -213,13 +217,14 @@ class SensorPipeline:
 
     # ------------------------------------------------------------------ samples
     def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
-        """Write samples (foot frame) and their features straight into the ring buffer."""
+        """Rotate samples (sensor frame) into the nominal foot frame and write them and their
+        features straight into the ring buffer."""
         n = t.shape[0]
         first = self.buf.extend(n)
-        rows = self.buf.view(first, first + n)
+        rows = self.buf.data[first - self.buf.base : first - self.buf.base + n]
         rows[:, T] = t
-        rows[:, AX : AZ + 1] = acc
-        rows[:, GX : GZ + 1] = gyr
+        np.matmul(acc, self._r_nominal_t, out=rows[:, AX : AZ + 1])
+        np.matmul(gyr, self._r_nominal_t, out=rows[:, GX : GZ + 1])
         ag = rows[:, AX : GZ + 1].reshape(n, 2, 3)
         norms = np.sqrt(np.einsum("ijk,ijk->ij", ag, ag))  # |acc|, |gyr|
         rows[:, GN] = norms[:, 1]
@@ -242,11 +247,10 @@ class SensorPipeline:
         size = first + n - full_from
         if size > 0:
             j0 = full_from - m + 1 - lo
-            acc = x[j0 : j0 + size].copy()
-            for k in range(1, m):
+            acc = x[j0 : j0 + size] + x[j0 + 1 : j0 + 1 + size]
+            for k in range(2, m):
                 acc += x[j0 + k : j0 + k + size]
-            acc /= m
-            out[full_from - first :] = acc
+            np.divide(acc, m, out=out[full_from - first :])
         for i in range(first, min(full_from, first + n)):  # stream start: partial windows
             out[i - first] = x[: i - lo + 1].mean(axis=0)
 
@@ -257,6 +261,8 @@ class SensorPipeline:
 
     def _time_index(self, t_target: float, i0: int, i1: int) -> int | None:
         """First absolute index in [i0, i1) with t >= t_target, or None."""
+        if i1 <= i0 or self._t(i1 - 1) < t_target:  # (the usual answer, without a search)
+            return None
         ts = self.buf.col(T, i0, i1)
         k = int(np.searchsorted(ts, t_target, side="left"))
         return i0 + k if k < ts.shape[0] else None
@@ -267,11 +273,13 @@ class SensorPipeline:
         v = self.buf.view(i0, i1)
         p = self.params
         if below:
-            hit = np.flatnonzero((v[:, E] < thr) & (v[:, D] < p.quiet_acc_m_s2))
+            hit = (v[:, E] < thr) & (v[:, D] < p.quiet_acc_m_s2)
         else:
-            hit = np.flatnonzero(
-                (v[:, E] > thr) | (v[:, D] > p.quiet_acc_m_s2 * p.quiet_exit_factor))
-        return i0 + int(hit[0]) if hit.size else None
+            hit = (v[:, E] > thr) | (v[:, D] > p.quiet_acc_m_s2 * p.quiet_exit_factor)
+        if not hit.size:
+            return None
+        k = int(hit.argmax())  # first True (argmax of a boolean array)
+        return i0 + k if hit[k] else None
 
     # ------------------------------------------------------------------ state machine
     def _advance(self, events: list[Event]) -> None:
@@ -284,8 +292,7 @@ class SensorPipeline:
                 i0 = max(self._pos, self.buf.start)
                 qs = self._first(True, self._q, i0, end)
                 if not self._swing_timed_out:
-                    t_out = self.buf.col(T, self._swing_start, self._swing_start + 1)[0] + (
-                        p.max_stride_s)
+                    t_out = self._t(self._swing_start) + p.max_stride_s
                     k = self._time_index(t_out, i0, end if qs is None else qs)
                     if k is not None:  # moving without any stance: not gait
                         self._swing_timed_out = True
@@ -432,11 +439,11 @@ class SensorPipeline:
         if t[-1] - t[0] > p.max_stride_s or rows[:, E].max() < p.min_swing_peak_dps:
             return False
         # cheap pre-check on the pitch rate: a significant lobe after the largest one, lasting
-        landing_start = self._early_lobes(prev, rows).landing_lobe_start(
-            p.min_lobe_dps, p.lobe_fraction)
+        tracker = self._early_lobes(prev, rows)
+        landing_start = tracker.landing_lobe_start(p.min_lobe_dps, p.lobe_fraction)
         if landing_start is None or t[-1] - landing_start < p.landing_lookahead_s:
             return False
-        if self._swing_still_open(prev, rows):
+        if self._swing_still_open(prev, tracker):
             return False
         t, gyr, motion = self._integrate(prev, d, zupt_end=False)
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
@@ -494,31 +501,33 @@ class SensorPipeline:
         tracker = c[3]
         new = rows[tracker.n :]
         if new.shape[0]:
-            tracker.extend(new[:, T].tolist(), ((new[:, GX : GZ + 1] - bias) @ tilt[1]).tolist())
+            tracker.extend(new[:, T].tolist(), _foot_rate(new[:, GX : GZ + 1], bias, tilt,
+                                                          axis=1).tolist())
         return tracker
 
-    def _swing_still_open(self, prev: int, rows: FloatArray) -> bool:
+    def _swing_still_open(self, prev: int, tracker: LobeTracker) -> bool:
         """Exact shortcut of the full early check (same result, no integration): True when
-        :func:`find_contacts` on ``rows`` would take the *last* pitch-rate lobe as the swing,
-        so that the initial contact is the last sample and the look-ahead cannot hold.
+        :func:`find_contacts` on the samples ``prev``..d would take the *last* pitch-rate lobe
+        as the swing, so that the initial contact is the last sample and the look-ahead cannot
+        hold.
 
         The integration anchored at ``prev`` alone is sample-causal: the speed at a sample does
         not depend on how many samples follow (orientation prefix product, cumulative sums;
         ``test_early_integration_is_causal`` checks it bit for bit), so the fastest sample
         over a longer span is the one found by an earlier full check or a later one. When the
         last lobe is significant and started before that time, it holds the fastest motion
-        and :func:`find_contacts` returns its end, the last sample. Lobes and threshold are
-        computed here exactly as there (same pitch rate as :meth:`_integrate` gives)."""
+        and :func:`find_contacts` returns its end, the last sample. ``tracker`` holds the lobes
+        of exactly the pitch rate :meth:`_integrate` gives (:func:`_foot_rate`), with the
+        starts and peaks of :func:`lobes`."""
         fast = self._early_fast
         p = self.params
         if (fast is None or fast[0] != prev or fast[1] is not self._tilt
                 or fast[2] is not self._bias or p.landing_lookahead_s <= 0
-                or rows.shape[0] < 3):
+                or tracker.n < 3):
             return False
-        y = ((rows[:, GX : GZ + 1] - self._bias) @ self._tilt.T)[:, 1]
-        lb = lobes(rows[:, T], y)
-        thr = max(p.min_lobe_dps, p.lobe_fraction * float(lb.peak.max()))
-        return bool(lb.peak[-1] >= thr and lb.start_s[-1] < fast[3])
+        start, peak = tracker.last_lobe()
+        thr = max(p.min_lobe_dps, p.lobe_fraction * tracker.max_abs)
+        return peak >= thr and start < fast[3]
 
     def _on_anchor(self, anchor: int, decision: int, events: list[Event]) -> None:
         p = self.params
@@ -641,7 +650,7 @@ class SensorPipeline:
         rows = self.buf.view(first, last + 1)
         tilt = self._tilt
         acc = rows[:, AX : AZ + 1] @ tilt.T
-        gyr = (rows[:, GX : GZ + 1] - self._bias) @ tilt.T
+        gyr = _foot_rate(rows[:, GX : GZ + 1], self._bias, tilt)
         ref = self._att_ref.get(first, first)
         if ref < self.buf.start:
             ref = first
@@ -651,7 +660,7 @@ class SensorPipeline:
         if ref < first:  # carry the attitude from the stillest sample to the anchor
             pre = self.buf.view(ref, first + 1)
             q0 = quat_from_matrix(integrate_orientation(
-                pre[:, T], (pre[:, GX : GZ + 1] - self._bias) @ tilt.T, q0)[-1])
+                pre[:, T], _foot_rate(pre[:, GX : GZ + 1], self._bias, tilt), q0)[-1])
         t = rows[:, T]
         return t, gyr, integrate_segment(t, acc, gyr, q0, self.params.gravity_m_s2,
                                          zupt_end=zupt_end)
@@ -667,6 +676,21 @@ class SensorPipeline:
             )
         )
         self.activity = act
+
+
+def _foot_rate(gyr: FloatArray, bias: FloatArray, tilt: FloatArray, axis: int | None = None
+               ) -> FloatArray:
+    """Calibrated rate (deg/s, foot frame): ``(gyr − bias)`` rotated by ``tilt``, (n, 3), or
+    only its component ``axis``, (n,). Elementwise products and sums in a fixed order, so every
+    value depends on its own sample alone, bit for bit, whatever the number of rows (a matrix
+    product may round differently by array size) and the one-axis values equal the column of
+    the full result: the early-landing pre-check extends its pitch-rate lobes sample by sample
+    and must see exactly the pitch rate the full analysis sees."""
+    d = gyr - bias
+    if axis is not None:
+        r = tilt[axis]
+        return d[:, 0] * r[0] + d[:, 1] * r[1] + d[:, 2] * r[2]
+    return d[:, 0:1] * tilt[:, 0] + d[:, 1:2] * tilt[:, 1] + d[:, 2:3] * tilt[:, 2]
 
 
 def _min_rotation(a: FloatArray, b: FloatArray) -> FloatArray:
