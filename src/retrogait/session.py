@@ -36,6 +36,8 @@ from retrogait.timing.clock import TimedBlock
 
 log = logging.getLogger(__name__)
 
+_NO_LIMIT = 1 << 62
+
 
 @dataclass
 class SensorStats:
@@ -122,6 +124,31 @@ class GaitSession:
                 self.markers.append(item)
                 return []
         raise TypeError(f"unknown source item {item!r}")
+
+    def handle_many(self, items: Sequence[SourceItem]) -> list[Event]:
+        """Process the items that became ready together (one wake-up of the live daemon);
+        returns the same events, in the same order, as :meth:`handle` item by item. When one
+        sensor has several notifications among them (a BLE connection event often carries
+        several), its samples reach its pipeline as one block (see :meth:`handle_batched`:
+        the pipeline's events do not depend on block sizes); otherwise item by item."""
+        if len(items) == 1:
+            return self.handle(items[0])
+        seen: set[str] = set()
+        repeated = False
+        for item in items:
+            if isinstance(item, Notification | DecodedSamples):
+                if item.sensor in seen:
+                    repeated = True
+                    break
+                seen.add(item.sensor)
+        if not repeated:
+            events: list[Event] = []
+            for item in items:
+                events.extend(self.handle(item))
+            return events
+        for item in items:
+            self.handle_batched(item, block_samples=_NO_LIMIT)
+        return self.flush()
 
     def _notification(self, item: Notification) -> list[Event]:
         st = self._state.get(item.sensor)
@@ -268,13 +295,21 @@ async def run_source(
     samples reach the pipelines in big blocks (:meth:`GaitSession.handle_batched`; same
     events, emitted in bursts, for analysing a whole file, not for live use)."""
     try:
-        async for item in source:
-            for sink in sinks:
-                await sink.observe(item)
-            events = session.handle_batched(item) if offline else session.handle(item)
-            for event in events:
+        if offline:
+            async for item in source:
                 for sink in sinks:
-                    await sink.emit(event)
+                    await sink.observe(item)
+                for event in session.handle_batched(item):
+                    for sink in sinks:
+                        await sink.emit(event)
+        else:
+            async for items in source.batches():
+                for item in items:
+                    for sink in sinks:
+                        await sink.observe(item)
+                for event in session.handle_many(items):
+                    for sink in sinks:
+                        await sink.emit(event)
         for event in (session.flush() if offline else []) + session.finish():
             for sink in sinks:
                 await sink.emit(event)

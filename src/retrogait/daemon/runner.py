@@ -19,6 +19,7 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,14 +80,14 @@ class RecordingSink(Sink):
 class _TimedSession(GaitSession):
     """A GaitSession that counts the CPU time of its own work (decode, clock, pipeline, fusion),
     s of this thread, so the daemon can tell its own cost from the algorithm's (two clock reads
-    per notification)."""
+    per wake-up)."""
 
     cpu_s = 0.0
 
-    def handle(self, item: SourceItem) -> list[Event]:
+    def handle_many(self, items: Sequence[SourceItem]) -> list[Event]:
         t = time.thread_time()
         try:
-            return super().handle(item)
+            return super().handle_many(items)
         finally:
             self.cpu_s += time.thread_time() - t
 

@@ -29,11 +29,12 @@ from retrogait.decoders.base import (
     SampleBlock,
     quantize,
     register,
-    unwrap_delta,
 )
 from retrogait.errors import DecodeError
 
 HEADER = struct.Struct("<BBHIH")
+HEADER_SIZE = HEADER.size
+_unpack_header = HEADER.unpack_from
 VERSION = 1
 SAMPLE_BYTES = 12
 CLOCK_MODULO = 2**32
@@ -50,6 +51,9 @@ class RetrogaitImuDecoder(Decoder):
     def __init__(self, params: Mapping[str, Any], rate_hz: float) -> None:
         super().__init__(params, rate_hz)
         self.acc_lsb, self.gyr_lsb = _scales(params)
+        # one multiply per packet: acc and gyr are column views of the scaled (n, 6) array
+        self._scale = np.array([self.acc_lsb] * 3 + [self.gyr_lsb] * 3)
+        self._steps: dict[tuple[int, int], FloatArray] = {}  # (n, dt_us) -> sample offsets, s
         self.reset()
 
     def reset(self) -> None:
@@ -58,37 +62,33 @@ class RetrogaitImuDecoder(Decoder):
         self._clock_base_us = 0
 
     def decode(self, char: str, payload: bytes) -> list[SampleBlock]:
-        if len(payload) < HEADER.size:
+        if len(payload) < HEADER_SIZE:
             raise DecodeError(f"rgimu: packet of {len(payload)} bytes is shorter than the header")
-        version, n, counter, t0_us, dt_us = HEADER.unpack_from(payload)
+        version, n, counter, t0_us, dt_us = _unpack_header(payload)
         if version != VERSION:
             raise DecodeError(f"rgimu: unsupported version {version}")
-        if n == 0 or len(payload) != HEADER.size + n * SAMPLE_BYTES:
+        if n == 0 or len(payload) != HEADER_SIZE + n * SAMPLE_BYTES:
             raise DecodeError(
                 f"rgimu: {len(payload)} bytes does not hold the {n} samples the header announces"
             )
         if dt_us == 0:
             raise DecodeError("rgimu: sample period of 0 us")
-        raw = np.frombuffer(payload, dtype="<i2", offset=HEADER.size).reshape(n, 6)
+        x = np.frombuffer(payload, dtype="<i2", offset=HEADER_SIZE).reshape(n, 6) * self._scale
         lost = 0
-        if self._last_counter is not None:
-            step = unwrap_delta(self._last_counter, counter, COUNTER_MODULO)
+        last = self._last_counter
+        if last is not None:
+            step = (counter - last) % COUNTER_MODULO
             lost = step - 1 if 0 < step < COUNTER_MODULO // 2 else 0
         self._last_counter = counter
         if self._last_t0_us is not None and self._last_t0_us - t0_us > CLOCK_MODULO // 2:
             # the 32-bit microsecond clock wrapped (every 71.6 min)
             self._clock_base_us += CLOCK_MODULO
         self._last_t0_us = t0_us
+        steps = self._steps.get((n, dt_us))
+        if steps is None:
+            steps = self._steps[(n, dt_us)] = np.arange(n) * (dt_us * 1e-6)
         t_first = (self._clock_base_us + t0_us) * 1e-6
-        t = t_first + np.arange(n) * (dt_us * 1e-6)
-        return [
-            SampleBlock(
-                acc=raw[:, 0:3].astype(np.float64) * self.acc_lsb,
-                gyr=raw[:, 3:6].astype(np.float64) * self.gyr_lsb,
-                t_sensor=t,
-                lost_packets=lost,
-            )
-        ]
+        return [SampleBlock(x[:, 0:3], x[:, 3:6], t_first + steps, lost)]
 
 
 class RetrogaitImuEncoder(Encoder):

@@ -71,6 +71,13 @@ class Source(ABC):
     @abstractmethod
     def __aiter__(self) -> AsyncIterator[SourceItem]: ...
 
+    async def batches(self) -> AsyncIterator[list[SourceItem]]:
+        """The items in the groups they become ready in, each group in time order. A live source
+        yields everything that is queued when its consumer wakes up (one wake-up, one group);
+        the default is one item per group."""
+        async for item in self:
+            yield [item]
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release resources (disconnect, close files)."""
 

@@ -80,7 +80,8 @@ class SensorClock:
         return self._offset
 
     def map(self, arrival_s: float, block: SampleBlock) -> TimedBlock:
-        n = len(block)
+        n = block.acc.shape[0]
+        lost = block.lost_packets
         if block.t_sensor is not None:
             ts = np.asarray(block.t_sensor, dtype=np.float64)
         else:
@@ -93,30 +94,36 @@ class SensorClock:
                     skipped = round(missing * self.rate_hz)
                     ts = ts + skipped * self.period_s
                     self._count += skipped
-            elif block.lost_packets and n:
-                ts = ts + block.lost_packets * n * self.period_s
-                self._count += block.lost_packets * n
+            elif lost and n:
+                ts = ts + lost * n * self.period_s
+                self._count += lost * n
             self._count += n
+        if not n:
+            return TimedBlock(t=ts + (self._offset or 0.0), acc=block.acc, gyr=block.gyr,
+                              gap_before_s=0.0,
+                              lost_packets=lost)
+        ts_first, ts_last = float(ts[0]), float(ts[-1])
         resets_before = self.resets
-        offset = self._update_offset(arrival_s, float(ts[-1])) if n else (self._offset or 0.0)
+        offset = self._update_offset(arrival_s, ts_last)
         t = ts + offset
+        # t[0], t[-1] as Python floats: the same IEEE additions as the array's
+        t_first, t_last = ts_first + offset, ts_last + offset
         gap = 0.0
-        if self._last_t is not None and n:
+        last_t = self._last_t
+        if last_t is not None:
             if self.resets != resets_before:
-                gap = max(0.0, float(t[0]) - self._last_t)
+                gap = max(0.0, t_first - last_t)
             else:
-                step = float(ts[0]) - (self._last_t_sensor or 0.0)
+                step = ts_first - (self._last_t_sensor or 0.0)
                 if step > 1.5 * self.period_s:
                     gap = step - self.period_s
             # offsets only move down by jumps of a few ms: keep time strictly increasing
-            floor = self._last_t + 0.25 * self.period_s
-            if t[0] < floor:
+            floor = last_t + 0.25 * self.period_s
+            if t_first < floor:
                 t = np.maximum(t, floor + np.arange(n) * 0.25 * self.period_s)
-        if block.lost_packets and gap == 0.0:
-            gap = block.lost_packets * n * self.period_s
-        if n:
-            self._last_t = float(t[-1])
-            self._last_t_sensor = float(ts[-1])
-        return TimedBlock(
-            t=t, acc=block.acc, gyr=block.gyr, gap_before_s=gap, lost_packets=block.lost_packets
-        )
+                t_last = float(t[-1])
+        if lost and gap == 0.0:
+            gap = lost * n * self.period_s
+        self._last_t = t_last
+        self._last_t_sensor = ts_last
+        return TimedBlock(t=t, acc=block.acc, gyr=block.gyr, gap_before_s=gap, lost_packets=lost)
