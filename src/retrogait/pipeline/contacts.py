@@ -98,6 +98,17 @@ class Contacts:
     swing_angle_deg: float
 
 
+def _cross_rows(a: FloatArray, r: FloatArray) -> FloatArray:
+    """Row-wise cross product ``a × r`` of (n, 3) rows with one 3-vector (the same products and
+    differences as :func:`numpy.cross`, without its axis handling)."""
+    out = np.empty_like(a)
+    r0, r1, r2 = float(r[0]), float(r[1]), float(r[2])
+    out[:, 0] = a[:, 1] * r2 - a[:, 2] * r1
+    out[:, 1] = a[:, 2] * r0 - a[:, 0] * r2
+    out[:, 2] = a[:, 0] * r1 - a[:, 1] * r0
+    return out
+
+
 def pivot_departure(
     t: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray, fit: slice, search_from: int,
     min_speed_m_s: float = 0.05, noise_factor: float = 3.0, max_residual: float = 0.1,
@@ -122,11 +133,11 @@ def pivot_departure(
     a[:, 1, 0], a[:, 1, 2] = om[:, 2], -om[:, 0]
     a[:, 2, 0], a[:, 2, 1] = -om[:, 1], om[:, 0]
     r = np.linalg.lstsq(a.reshape(-1, 3), -v.reshape(-1), rcond=None)[0]
-    uf = v + np.cross(om, r)
+    uf = v + _cross_rows(om, r)
     rms = float(np.sqrt(np.mean(np.einsum("ij,ij->i", uf, uf))))
     if rms > max_residual * float(np.sqrt(np.mean(np.einsum("ij,ij->i", v, v)))):
         return None  # not a rigid rocker about one point: the kinematics cannot say
-    u = vel_foot[search_from:] + np.cross(np.deg2rad(gyr_dps[search_from:]), r)
+    u = vel_foot[search_from:] + _cross_rows(np.deg2rad(gyr_dps[search_from:]), r)
     speed = np.sqrt(np.einsum("ij,ij->i", u, u))
     thr = max(min_speed_m_s, noise_factor * rms)
     hit = np.flatnonzero(speed > thr)

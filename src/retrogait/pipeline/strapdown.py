@@ -58,7 +58,7 @@ def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
         x = np.array([0.0, 0.0, 1.0]) - z[2] * z
         nx = np.linalg.norm(x)
     x /= nx
-    y = np.cross(z, x)
+    y = np.array([z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]])
     rot = np.vstack([x, y, z])  # rows: world axes in foot coordinates -> v_world = rot @ v_foot
     return quat_from_matrix(rot)
 
