@@ -98,10 +98,10 @@ class Contacts:
     swing_angle_deg: float
 
 
-def _cross_rows(a: FloatArray, r: FloatArray) -> FloatArray:
+def _cross_rows(a: FloatArray, r: NDArray[np.floating]) -> FloatArray:
     """Row-wise cross product ``a × r`` of (n, 3) rows with one 3-vector (the same products and
     differences as :func:`numpy.cross`, without its axis handling)."""
-    out = np.empty_like(a)
+    out: FloatArray = np.empty(a.shape)
     r0, r1, r2 = float(r[0]), float(r[1]), float(r[2])
     out[:, 0] = a[:, 1] * r2 - a[:, 2] * r1
     out[:, 1] = a[:, 2] * r0 - a[:, 0] * r2

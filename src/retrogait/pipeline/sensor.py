@@ -28,7 +28,7 @@ gives identical events. Memory is a fixed ring of ``buffer_s`` seconds.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,6 +135,20 @@ class _Early:
     toe_off_s: float
 
 
+@dataclass
+class _EarlyLobes:
+    """Pitch-rate lobes of the early-landing pre-check for one anchor / bias / tilt, and the
+    times and rates already converted ahead of them (absolute rows from ``ahead_from``)."""
+
+    anchor: int
+    bias: FloatArray
+    tilt: FloatArray
+    tracker: LobeTracker
+    ahead_from: int = 0
+    ahead_t: list[float] = field(default_factory=list)
+    ahead_y: list[float] = field(default_factory=list)
+
+
 class SensorPipeline:
     """Consumes :class:`TimedBlock` of one sensor; emits events on the recording time base."""
 
@@ -176,7 +190,8 @@ class SensorPipeline:
         self._early_next = 0  # next absolute sample of the early-landing grid
         # fastest-motion time of the last failed full early check: (prev, tilt, bias, t_s)
         self._early_fast: tuple[int, FloatArray, FloatArray, float] | None = None
-        self._early_lobe_cache: tuple[int, FloatArray, FloatArray, LobeTracker] | None = None
+        self._early_lobe_cache: _EarlyLobes | None = None
+        self._early_limit = 0  # last sample the current block lets the early landing check
         self._early_step = max(1, round(p.early_step_s * self.rate_hz))
         self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
         self.activity: Activity | None = None
@@ -417,6 +432,7 @@ class SensorPipeline:
         if prev is None or (self._early is not None and self._early.anchor == prev):
             self._early_next = max(self._early_next, limit + 1)
             return
+        self._early_limit = limit
         while self._early_next <= limit:
             d = self._early_next
             self._early_next += self._early_step
@@ -491,18 +507,27 @@ class SensorPipeline:
     def _early_lobes(self, prev: int, rows: FloatArray) -> LobeTracker:
         """Lobes of the pitch rate (deg/s, foot frame) of ``rows`` (samples from ``prev`` on),
         extending those of the previous pre-check for the same anchor, bias and tilt (objects,
-        which are only ever replaced, never changed in place) with the new samples only."""
+        which are only ever replaced, never changed in place) with the new samples only.
+        Times and rates are converted for all samples up to the current block's check limit at
+        once (a big offline block: one conversion instead of one per grid sample); each value
+        depends on its own sample alone (:func:`_foot_rate`), so the chunking changes nothing."""
         bias, tilt = self._bias, self._tilt
         c = self._early_lobe_cache
-        if c is None or c[0] != prev or c[1] is not bias or c[2] is not tilt or (
-                c[3].n > rows.shape[0]):
-            c = (prev, bias, tilt, LobeTracker())
+        if c is None or c.anchor != prev or c.bias is not bias or c.tilt is not tilt or (
+                c.tracker.n > rows.shape[0]):
+            c = _EarlyLobes(prev, bias, tilt, LobeTracker())
             self._early_lobe_cache = c
-        tracker = c[3]
-        new = rows[tracker.n :]
-        if new.shape[0]:
-            tracker.extend(new[:, T].tolist(), _foot_rate(new[:, GX : GZ + 1], bias, tilt,
-                                                          axis=1).tolist())
+        tracker = c.tracker
+        lo, hi = prev + tracker.n, prev + rows.shape[0]  # absolute rows still to add
+        if hi > lo:
+            if not c.ahead_from <= lo or c.ahead_from + len(c.ahead_t) < hi:
+                top = max(hi, min(self._early_limit + 1, self.buf.end))
+                seg = self.buf.view(lo, top)
+                c.ahead_from = lo
+                c.ahead_t = seg[:, T].tolist()
+                c.ahead_y = _foot_rate(seg[:, GX : GZ + 1], bias, tilt, axis=1).tolist()
+            i0, i1 = lo - c.ahead_from, hi - c.ahead_from
+            tracker.extend(c.ahead_t[i0:i1], c.ahead_y[i0:i1])
         return tracker
 
     def _swing_still_open(self, prev: int, tracker: LobeTracker) -> bool:
