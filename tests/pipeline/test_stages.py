@@ -134,3 +134,43 @@ def test_pivot_departure_finds_when_a_rocking_foot_lets_go() -> None:
     # a sensor that does not move as a rigid rocker about one point gives no answer
     rng = np.random.default_rng(0)
     assert pivot_departure(t, gyr, vel + rng.normal(0, 0.3, vel.shape), slice(5, 40), 40) is None
+
+
+def _heel_drop(rate_hz: float, impact_at_s: float | None, air_s: float = 0.018
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Swing (toes-down +) then a heel-drop lobe (toes-up −) starting ``air_s`` before the toe
+    touches at 0.3 s; specific force at rest plus, from ``impact_at_s``, a 20 m/s² step."""
+    t = np.arange(0.0, 0.5, 1.0 / rate_hz)
+    x = np.where(t < 0.3 - air_s, 300 * np.sin(np.pi * t / (0.3 - air_s)),
+                 -400 * np.sin(np.pi * np.clip((t - (0.3 - air_s)) / 0.12, 0, 1)))
+    acc = np.tile([0.0, 0.0, 9.80665], (t.size, 1))
+    if impact_at_s is not None:
+        acc[t >= impact_at_s, 2] += 20.0
+    return t, x, acc
+
+
+@pytest.mark.parametrize("rate_hz", [52.0, 100.0, 200.0, 416.0])
+def test_toe_first_contact_is_the_impact_not_the_rotation_start(rate_hz: float) -> None:
+    t, x, acc = _heel_drop(rate_hz, impact_at_s=0.3)
+    c0 = find_contacts(t, x)
+    c = find_contacts(t, x, acc=acc)
+    assert c0 is not None and c is not None
+    assert c0.initial_contact_s == pytest.approx(0.282, abs=1 / rate_hz)  # rotation start
+    # the step is between the samples around 0.3 s: half-rise interpolated between them
+    assert 0.3 - 1 / rate_hz <= c.initial_contact_s <= 0.3 + 1e-9
+    assert c.strike_at_s == pytest.approx(c0.initial_contact_s)  # angle read at rotation start
+
+
+def test_toe_first_contact_without_impact_or_far_impact_stays_at_rotation_start() -> None:
+    t, x, acc = _heel_drop(200.0, impact_at_s=None)
+    c = find_contacts(t, x, acc=acc)
+    assert c is not None and c.initial_contact_s == pytest.approx(0.282, abs=0.002)
+    t, x, acc = _heel_drop(200.0, impact_at_s=0.35)  # 68 ms after the rotation start
+    c = find_contacts(t, x, acc=acc)
+    assert c is not None and c.initial_contact_s == pytest.approx(0.282, abs=0.002)
+
+
+def test_heel_strike_contact_ignores_the_impact() -> None:
+    t, x, acc = _heel_drop(200.0, impact_at_s=0.3)
+    c = find_contacts(t, -x, acc=acc)  # slap lobe toes-down after a heel strike
+    assert c is not None and c.initial_contact_s == pytest.approx(0.282, abs=0.002)

@@ -467,7 +467,8 @@ class SensorPipeline:
         self._early_fast = (prev, self._tilt, self._bias, t_fast)
         vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
         contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
-                                 gyr_dps=gyr, vel_foot=vel_foot)
+                                 gyr_dps=gyr, vel_foot=vel_foot,
+                                 acc=self.buf.view(prev, d + 1)[:, AX : AZ + 1])
         if contacts is None:
             return False
         ic = contacts.initial_contact_s
@@ -489,7 +490,7 @@ class SensorPipeline:
             t2, _, m2 = self._integrate(alt, d, zupt_end=False)
             if np.linalg.norm(m2.vel[-1]) < np.linalg.norm(motion.vel[-1]):
                 pitch_t, pitch = t2, m2.pitch_deg
-        angle = float(np.interp(ic, pitch_t, pitch))
+        angle = float(np.interp(contacts.strike_at_s, pitch_t, pitch))
         uncertain = self._gap_inside(t[0], t[-1])
         prev_landing = self._last_landing
         events.append(
@@ -583,15 +584,18 @@ class SensorPipeline:
         alt = self._no_step_from
         self._no_step_from = None
         tc, gyc, mc = t, gyr, motion
+        first_c = prev
         if alt is not None and alt >= self.buf.start and (
                 self._t(anchor) - self._t(alt) <= p.max_stride_s):
             tc, gyc, mc = self._integrate(alt, anchor)
+            first_c = alt
             if mc.drift_m_s < motion.drift_m_s:
                 t, gyr, motion = tc, gyc, mc
         speed = np.sqrt(np.einsum("ij,ij->i", mc.vel, mc.vel))
         vel_foot = np.einsum("nji,nj->ni", mc.rot, mc.vel)
         contacts = find_contacts(tc, gyc[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
-                                 gyr_dps=gyc, vel_foot=vel_foot)
+                                 gyr_dps=gyc, vel_foot=vel_foot,
+                                 acc=self.buf.view(first_c, anchor + 1)[:, AX : AZ + 1])
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
@@ -602,7 +606,7 @@ class SensorPipeline:
         to = contacts.toe_off_s
         emitted = self._t(decision)
         uncertain = self._gap_inside(t[0], t[-1])
-        angle = float(np.interp(ic, t, motion.pitch_deg))
+        angle = float(np.interp(contacts.strike_at_s, t, motion.pitch_deg))
         prev_landing = self._last_landing
         two_steps = early is not None and ic - early.landing.t_s >= p.min_stride_s
         if early is not None and not two_steps:  # emitted during the landing rotation
