@@ -25,7 +25,11 @@ toes-up over the heel backward).
   - no push lobe (or no kinematics): the zero crossing that starts the swing lobe.
 * **initial contact** = the zero crossing that starts the last significant lobe after the swing
   (foot slap after a heel strike, heel drop after a toe-first backward landing), or the end
-  of the swing lobe when nothing follows it.
+  of the swing lobe when nothing follows it. After a toe-first landing (heel-drop lobe,
+  toes-up) the rotation may start in the air, so the contact is the impact instead: the
+  half rise into the largest peak of | |acc| − g | between the lobe start and its peak rate,
+  at most 30 ms after the start (:func:`impact_time`); the strike angle stays at the lobe
+  start (``Contacts.strike_at_s``).
 
 The direction-dependence is physical (which end of the foot the body rolls over), not a
 threshold on one data set; see docs/pipeline.md for the measured offsets on all data kinds.
@@ -159,7 +163,8 @@ def impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, e
                 gravity: float = 9.80665, level: float = 0.5, max_delay_s: float = 0.03
                 ) -> float:
     """Initial contact (s) of a toe-first landing whose heel-drop lobe of ``x`` (pitch rate)
-    spans ``start_s``..``end_s``: where the impact rises through ``level`` × its peak —
+    spans ``start_s``..``end_s``: where the impact's largest peak is reached, the time its
+    rise into that peak crosses ``level`` × the peak —
     the impact being | |acc| − g | (``acc`` (n, 3), specific force, m/s²) from the lobe
     start to its peak rate, at most ``max_delay_s`` after the start — interpolated between
     samples, so the sampling rate hardly moves it; never before ``start_s``.
@@ -181,10 +186,12 @@ def impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, e
     # (the first sample past the limit is kept, so the rise can be interpolated across it)
     hi = min(k_peak, int(np.searchsorted(t, start_s + max_delay_s, side="right")))
     f = np.abs(np.sqrt(np.einsum("ij,ij->i", acc[i0 : hi + 1], acc[i0 : hi + 1])) - gravity)
-    thr = level * float(f.max())
-    j = int(np.argmax(f >= thr))
-    if j == 0:
+    j_max = int(np.argmax(f))
+    thr = level * float(f[j_max])
+    below = np.flatnonzero(f[:j_max] < thr)  # the rise into the largest peak, not a bump before
+    if below.size == 0:
         return start_s
+    j = int(below[-1]) + 1
     k = i0 + j
     f0, f1 = float(f[j - 1]), float(f[j])
     rise = float(t[k - 1] + (t[k] - t[k - 1]) * (thr - f0) / (f1 - f0))
