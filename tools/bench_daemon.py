@@ -15,6 +15,12 @@ emulation inside the daemon instead (the daemon's figure then includes it). With
 daemon, which costs more than the socket read measured here.
 
     .venv/bin/python tools/bench_daemon.py --duration 180
+
+``--stages`` instead runs no daemon: it feeds the same four-sensor recording through
+``GaitSession.handle`` in this process and splits the CPU per notification into decode, clock,
+pipeline, fusion and the rest, back to back (warm caches) and with a sleep before every
+notification (``--stage-sleep-ms``, default 5: caches as cold as after a wake-up of the live
+daemon).
 """
 
 from __future__ import annotations
@@ -67,6 +73,56 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _timed(obj: object, name: str, spent: dict[str, float], key: str) -> None:
+    """Wrap ``obj.name`` so that its thread CPU time adds up in ``spent[key]``."""
+    f = getattr(obj, name)
+
+    def wrapper(*a: object) -> object:
+        t = time.thread_time()
+        try:
+            return f(*a)
+        finally:
+            spent[key] += time.thread_time() - t
+
+    setattr(obj, name, wrapper)
+
+
+def stages(duration: float, sleeps_ms: list[float], notifications: int) -> None:
+    """Per-stage CPU of GaitSession.handle per notification (thread CPU clock), warm and cold."""
+    from retrogait.recording.reader import RecordingReader
+    from retrogait.session import GaitSession
+
+    with tempfile.TemporaryDirectory() as d:
+        rec = make_four_sensor_recording(Path(d) / "four.jsonl", duration)
+        reader = RecordingReader(rec)
+        items = list(reader)
+    clock = time.thread_time
+    for sleep_ms in sleeps_ms:
+        session = GaitSession(reader.header.sensors)
+        spent = {"decode": 0.0, "clock": 0.0, "pipeline": 0.0, "fusion": 0.0}
+
+        for st in session._state.values():
+            _timed(st.decoder, "decode", spent, "decode")
+            _timed(st.clock, "map", spent, "clock")
+            _timed(st.pipeline, "process", spent, "pipeline")
+        _timed(session.fusion, "process", spent, "fusion")
+        n = min(notifications, len(items))
+        total = 0.0
+        for item in items[:n]:
+            if sleep_ms:
+                time.sleep(sleep_ms / 1000)
+            t = clock()
+            session.handle(item)
+            total += clock() - t
+        rest = total - sum(spent.values())
+        parts = ", ".join(f"{k} {1e6 * v / n:.0f}" for k, v in spent.items())
+        print(f"GaitSession.handle, 4 sensors, {n} notifications, "
+              f"{'back to back' if not sleep_ms else f'{sleep_ms:g} ms sleep before each'}: "
+              f"{1e6 * total / n:.0f} us per notification = {parts}, "
+              f"session and stage timers {1e6 * rest / n:.0f} "
+              f"(at 200 notifications/s: {100 * 200 * total / n:.1f} % of one core)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=180.0, help="seconds of streaming")
@@ -77,7 +133,17 @@ def main() -> None:
     ap.add_argument("--stub-gait", action="store_true",
                     help="replace decode + pipeline + fusion by a stub returning the recording's "
                     "events at the live rate: the daemon's own cost, whatever the pipeline costs")
+    ap.add_argument("--stages", action="store_true",
+                    help="no daemon: split GaitSession.handle per notification into its stages, "
+                    "warm and cold")
+    ap.add_argument("--stage-sleep-ms", type=float, default=5.0,
+                    help="with --stages: sleep before each notification in the cold run")
+    ap.add_argument("--stage-notifications", type=int, default=4000,
+                    help="with --stages: notifications per run")
     args = ap.parse_args()
+    if args.stages:
+        stages(60.0, [0.0, args.stage_sleep_ms], args.stage_notifications)
+        return
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rec = make_four_sensor_recording(work / "four.jsonl", args.duration + args.warmup + 20)

@@ -133,15 +133,7 @@ class GaitSession:
         the pipeline's events do not depend on block sizes); otherwise item by item."""
         if len(items) == 1:
             return self.handle(items[0])
-        seen: set[str] = set()
-        repeated = False
-        for item in items:
-            if isinstance(item, Notification | DecodedSamples):
-                if item.sensor in seen:
-                    repeated = True
-                    break
-                seen.add(item.sensor)
-        if not repeated:
+        if not repeats_sensor(items):
             events: list[Event] = []
             for item in items:
                 events.extend(self.handle(item))
@@ -280,6 +272,17 @@ class GaitSession:
         return out
 
 
+def repeats_sensor(items: Sequence[SourceItem]) -> bool:
+    """Do the items hold two sample-carrying items (notifications) of one sensor?"""
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, Notification | DecodedSamples):
+            if item.sensor in seen:
+                return True
+            seen.add(item.sensor)
+    return False
+
+
 def analyze_items(
     sensors: Sequence[SensorInfo], items: Iterable[SourceItem], block_samples: int = 2048
 ) -> list[Event]:
@@ -291,7 +294,8 @@ def analyze_items(
 async def run_source(
     source: Source, sinks: Sequence[Sink], session: GaitSession, offline: bool = False
 ) -> None:
-    """Feed a source through the session into the sinks until the source ends. ``offline``:
+    """Feed a source through the session into the sinks until the source ends (live: in the
+    groups :meth:`Source.batches` gives, see :meth:`GaitSession.handle_many`). ``offline``:
     samples reach the pipelines in big blocks (:meth:`GaitSession.handle_batched`; same
     events, emitted in bursts, for analysing a whole file, not for live use)."""
     try:
@@ -304,12 +308,16 @@ async def run_source(
                         await sink.emit(event)
         else:
             async for items in source.batches():
-                for item in items:
-                    for sink in sinks:
-                        await sink.observe(item)
-                for event in session.handle_many(items):
-                    for sink in sinks:
-                        await sink.emit(event)
+                # a group with one notification per sensor goes item by item, each item's
+                # events out before the next is processed (no added latency); one with several
+                # notifications of a sensor as a whole (one pipeline block per sensor)
+                for part in (items,) if repeats_sensor(items) else ((it,) for it in items):
+                    for item in part:
+                        for sink in sinks:
+                            await sink.observe(item)
+                    for event in session.handle_many(part):
+                        for sink in sinks:
+                            await sink.emit(event)
         for event in (session.flush() if offline else []) + session.finish():
             for sink in sinks:
                 await sink.emit(event)
