@@ -27,6 +27,7 @@ gives identical events. Memory is a fixed ring of ``buffer_s`` seconds.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -57,6 +58,8 @@ from retrogait.pipeline.strapdown import (
 )
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
+
+_SMALL_BLOCK = 8  # blocks up to this many samples are written by plain-float arithmetic
 
 
 class PipelineParams(BaseModel):
@@ -163,7 +166,7 @@ class SensorPipeline:
         self.samples_seen = 0
         self._last_t: float | None = None
         self._r_nominal = sensor.mounting.sensor_to_foot()
-        self._r_nominal_t = self._r_nominal.T
+        self._r_rows = tuple(tuple(float(v) for v in row) for row in self._r_nominal)
         cap = max(256, int(np.ceil(p.buffer_s * self.rate_hz)))
         self.buf = SampleBuffer(cap)
         self._chunk = cap // 4
@@ -233,18 +236,70 @@ class SensorPipeline:
     # ------------------------------------------------------------------ samples
     def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
         """Rotate samples (sensor frame) into the nominal foot frame and write them and their
-        features straight into the ring buffer."""
+        features straight into the ring buffer.
+
+        Every value is computed by the same elementwise products and sums in the same order
+        (foot axis r = (s0·R[r,0] + s1·R[r,1]) + s2·R[r,2]; |v| = √((x² + y²) + z²)), by NumPy
+        for big blocks and by plain floats for notification-sized ones (a few samples: ~20
+        NumPy calls cost more than the arithmetic), so both give the same bits."""
         n = t.shape[0]
         first = self.buf.extend(n)
+        if n <= _SMALL_BLOCK:
+            self._append_small(first, t, acc, gyr)
+            return
         rows = self.buf.data[first - self.buf.base : first - self.buf.base + n]
         rows[:, T] = t
-        np.matmul(acc, self._r_nominal_t, out=rows[:, AX : AZ + 1])
-        np.matmul(gyr, self._r_nominal_t, out=rows[:, GX : GZ + 1])
-        ag = rows[:, AX : GZ + 1].reshape(n, 2, 3)
-        norms = np.sqrt(np.einsum("ijk,ijk->ij", ag, ag))  # |acc|, |gyr|
-        rows[:, GN] = norms[:, 1]
-        rows[:, AD] = np.abs(norms[:, 0] - self.params.gravity_m_s2)
+        r = self._r_nominal
+        for k in range(3):
+            rows[:, AX + k] = acc[:, 0] * r[k, 0] + acc[:, 1] * r[k, 1] + acc[:, 2] * r[k, 2]
+            rows[:, GX + k] = gyr[:, 0] * r[k, 0] + gyr[:, 1] * r[k, 1] + gyr[:, 2] * r[k, 2]
+        a = rows[:, AX : AZ + 1]
+        w = rows[:, GX : GZ + 1]
+        rows[:, GN] = np.sqrt(w[:, 0] * w[:, 0] + w[:, 1] * w[:, 1] + w[:, 2] * w[:, 2])
+        rows[:, AD] = np.abs(np.sqrt(a[:, 0] * a[:, 0] + a[:, 1] * a[:, 1] + a[:, 2] * a[:, 2])
+                             - self.params.gravity_m_s2)
         self._smooth(first, n)
+
+    def _append_small(self, first: int, t: FloatArray, acc: FloatArray, gyr: FloatArray
+                      ) -> None:
+        """:meth:`_append` and :meth:`_smooth` of a few samples in plain floats (same
+        operations, same order, same results)."""
+        (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = self._r_rows
+        g = self.params.gravity_m_s2
+        m = self._n_smooth
+        buf = self.buf
+        lo = max(buf.start, first - m + 1)
+        gns: list[float] = []
+        ads: list[float] = []
+        for gn_ad in buf.data[lo - buf.base : first - buf.base, GN : AD + 1].tolist():
+            gns.append(gn_ad[0])
+            ads.append(gn_ad[1])
+        out = []
+        for ti, (a0, a1, a2), (w0, w1, w2) in zip(t.tolist(), acc.tolist(), gyr.tolist(),
+                                                  strict=True):
+            fa0 = a0 * r00 + a1 * r01 + a2 * r02
+            fa1 = a0 * r10 + a1 * r11 + a2 * r12
+            fa2 = a0 * r20 + a1 * r21 + a2 * r22
+            fw0 = w0 * r00 + w1 * r01 + w2 * r02
+            fw1 = w0 * r10 + w1 * r11 + w2 * r12
+            fw2 = w0 * r20 + w1 * r21 + w2 * r22
+            gn = math.sqrt(fw0 * fw0 + fw1 * fw1 + fw2 * fw2)
+            ad = abs(math.sqrt(fa0 * fa0 + fa1 * fa1 + fa2 * fa2) - g)
+            gns.append(gn)
+            ads.append(ad)
+            if m == 1:
+                e, d = gn, ad
+            else:
+                k = min(len(gns), m)  # fewer at the stream start: a partial window's mean
+                e = gns[-k]
+                d = ads[-k]
+                for j in range(1 - k, 0):
+                    e += gns[j]
+                    d += ads[j]
+                e /= k
+                d /= k
+            out.append((ti, fa0, fa1, fa2, fw0, fw1, fw2, gn, ad, e, d))
+        buf.data[first - buf.base : first - buf.base + len(out)] = out
 
     def _smooth(self, first: int, n: int) -> None:
         """Causal moving average of the columns (GN, AD) into (E, D) for the rows just
