@@ -45,7 +45,7 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, D, E, SampleBuffer, T
+from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GY, GZ, D, E, SampleBuffer, T
 from retrogait.pipeline.contacts import LobeTracker, find_contacts
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
@@ -150,6 +150,8 @@ class _EarlyLobes:
     ahead_from: int = 0
     ahead_t: list[float] = field(default_factory=list)
     ahead_y: list[float] = field(default_factory=list)
+    ahead_e: list[float] = field(default_factory=list)  # smoothed |gyro|, deg/s
+    e_max: float = 0.0  # largest smoothed |gyro| of the samples in the tracker, deg/s
 
 
 class SensorPipeline:
@@ -507,10 +509,13 @@ class SensorPipeline:
             return False
         rows = self.buf.view(prev, d + 1)
         t = rows[:, T]
-        if t[-1] - t[0] > p.max_stride_s or rows[:, E].max() < p.min_swing_peak_dps:
+        if t[-1] - t[0] > p.max_stride_s:
+            return False
+        lobes_so_far = self._early_lobes(prev, rows)
+        if lobes_so_far.e_max < p.min_swing_peak_dps:
             return False
         # cheap pre-check on the pitch rate: a significant lobe after the largest one, lasting
-        tracker = self._early_lobes(prev, rows)
+        tracker = lobes_so_far.tracker
         landing_start = tracker.landing_lobe_start(p.min_lobe_dps, p.lobe_fraction)
         if landing_start is None or t[-1] - landing_start < p.landing_lookahead_s:
             return False
@@ -560,13 +565,15 @@ class SensorPipeline:
         self._early = _Early(prev, _Landing(ic, angle, uncertain), to)
         return True
 
-    def _early_lobes(self, prev: int, rows: FloatArray) -> LobeTracker:
+    def _early_lobes(self, prev: int, rows: FloatArray) -> _EarlyLobes:
         """Lobes of the pitch rate (deg/s, foot frame) of ``rows`` (samples from ``prev`` on),
         extending those of the previous pre-check for the same anchor, bias and tilt (objects,
         which are only ever replaced, never changed in place) with the new samples only.
         Times and rates are converted for all samples up to the current block's check limit at
         once (a big offline block: one conversion instead of one per grid sample); each value
-        depends on its own sample alone (:func:`_foot_rate`), so the chunking changes nothing."""
+        depends on its own sample alone (:func:`_foot_rate`; a few rows are converted in plain
+        floats by the same operations), so the chunking changes nothing. Also keeps the largest
+        smoothed |gyro| of those samples."""
         bias, tilt = self._bias, self._tilt
         c = self._early_lobe_cache
         if c is None or c.anchor != prev or c.bias is not bias or c.tilt is not tilt or (
@@ -580,11 +587,23 @@ class SensorPipeline:
                 top = max(hi, min(self._early_limit + 1, self.buf.end))
                 seg = self.buf.view(lo, top)
                 c.ahead_from = lo
-                c.ahead_t = seg[:, T].tolist()
-                c.ahead_y = _foot_rate(seg[:, GX : GZ + 1], bias, tilt, axis=1).tolist()
+                if top - lo <= _SMALL_BLOCK:
+                    b0, b1, b2 = bias.tolist()
+                    r0, r1, r2 = tilt[1].tolist()
+                    c.ahead_t, c.ahead_y, c.ahead_e = [], [], []
+                    for row in seg[:, T : E + 1].tolist():
+                        c.ahead_t.append(row[T])
+                        c.ahead_y.append((row[GX] - b0) * r0 + (row[GY] - b1) * r1
+                                         + (row[GZ] - b2) * r2)
+                        c.ahead_e.append(row[E])
+                else:
+                    c.ahead_t = seg[:, T].tolist()
+                    c.ahead_y = _foot_rate(seg[:, GX : GZ + 1], bias, tilt, axis=1).tolist()
+                    c.ahead_e = seg[:, E].tolist()
             i0, i1 = lo - c.ahead_from, hi - c.ahead_from
             tracker.extend(c.ahead_t[i0:i1], c.ahead_y[i0:i1])
-        return tracker
+            c.e_max = max(c.e_max, *c.ahead_e[i0:i1])
+        return c
 
     def _swing_still_open(self, prev: int, tracker: LobeTracker) -> bool:
         """Exact shortcut of the full early check (same result, no integration): True when
