@@ -342,8 +342,21 @@ class SensorPipeline:
     def _first(self, below: bool, thr: float, i0: int, i1: int) -> int | None:
         """First absolute index in [i0, i1) where the foot becomes quiet (``below``: e < thr
         and d < quiet_acc) or stops being quiet (e > thr or d > quiet_acc × exit factor)."""
-        v = self.buf.view(i0, i1)
         p = self.params
+        if i1 - i0 <= _SMALL_BLOCK:  # a notification's worth: plain floats, one NumPy call
+            qa = p.quiet_acc_m_s2
+            rows = self.buf.view(i0, i1)[:, E : D + 1].tolist()
+            if below:
+                for k, (e, d) in enumerate(rows):
+                    if e < thr and d < qa:
+                        return i0 + k
+            else:
+                qx = qa * p.quiet_exit_factor
+                for k, (e, d) in enumerate(rows):
+                    if e > thr or d > qx:
+                        return i0 + k
+            return None
+        v = self.buf.view(i0, i1)
         if below:
             hit = (v[:, E] < thr) & (v[:, D] < p.quiet_acc_m_s2)
         else:
