@@ -12,7 +12,6 @@ from retrogait.pipeline.strapdown import (
     attitude_from_gravity,
     integrate_orientation,
     integrate_segment,
-    prefix_product,
     quat_to_matrices,
 )
 
@@ -30,16 +29,21 @@ def _qmul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     ])
 
 
-def test_prefix_product_equals_sequential_products() -> None:
+def test_orientation_composes_the_exact_increments_in_order() -> None:
     rng = np.random.default_rng(1)
-    q = rng.normal(size=(37, 4))
-    q /= np.linalg.norm(q, axis=1)[:, None]
-    a, b = prefix_product(q[:, 0] + 1j * q[:, 1], q[:, 2] + 1j * q[:, 3])
-    acc = q[0]
-    for k in range(1, 37):
-        acc = _qmul(acc, q[k])
-        got = np.array([a[k].real, a[k].imag, b[k].real, b[k].imag])
-        np.testing.assert_allclose(got, acc, atol=1e-12)
+    n = 37
+    t = np.cumsum(rng.uniform(0.004, 0.006, n))
+    gyr = rng.normal(0, 300.0, (n, 3))  # deg/s
+    q = np.array([0.9, 0.1, -0.3, 0.2])
+    q /= np.linalg.norm(q)
+    rot = integrate_orientation(t, gyr, q)
+    ref = q
+    for k in range(1, n):
+        rv = np.deg2rad(0.5 * (gyr[k] + gyr[k - 1])) * (t[k] - t[k - 1])
+        ang = np.linalg.norm(rv)
+        ref = _qmul(ref, np.concatenate(([np.cos(ang / 2)], np.sin(ang / 2) * rv / ang)))
+        want = quat_to_matrices(*[np.array([c]) for c in ref / np.linalg.norm(ref)])[0]
+        np.testing.assert_allclose(rot[k], want, atol=1e-12)
 
 
 def test_orientation_constant_rate_about_y_gives_known_angle() -> None:

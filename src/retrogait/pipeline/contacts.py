@@ -37,9 +37,11 @@ threshold on one data set; see docs/pipeline.md for the measured offsets on all 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -61,36 +63,57 @@ def lobes(t: FloatArray, x: FloatArray, touch_fraction: float = 0.05) -> Lobes:
     """Split ``x(t)`` at its zero crossings (linear interpolation between samples) and at
     interior minima of |x| that nearly touch zero (below ``touch_fraction`` × max |x|): two
     same-sign rotations meeting at rest, e.g. a forefoot landing followed by the heel drop."""
-    pos = x >= 0
-    ax = np.abs(x)
-    idx = np.flatnonzero(pos[1:] != pos[:-1])  # crossing between idx and idx+1
-    x0, x1 = x[idx], x[idx + 1]
-    tc = t[idx] + (t[idx + 1] - t[idx]) * (x0 / (x0 - x1))
-    lim = touch_fraction * float(ax.max()) if ax.size else 0.0
-    mid = ax[1:-1]
-    touch = np.flatnonzero((mid <= ax[:-2]) & (mid < ax[2:]) & (mid < lim)) + 1
-    touch = touch[(pos[touch] == pos[touch - 1]) & (pos[touch] == pos[touch + 1])]  # no crossing
-    if touch.size:
-        # a touch sample is never a crossing index (no sign change on either side of it)
-        is_touch = np.concatenate((np.zeros(idx.size, bool), np.ones(touch.size, bool)))
-        idx = np.concatenate((idx, touch))
-        tc = np.concatenate((tc, t[touch]))
-        order = np.argsort(idx, kind="stable")
-        idx, tc, is_touch = idx[order], tc[order], is_touch[order]
-        # a touch sample starts its own lobe at that sample
-        bidx = np.where(is_touch, idx, idx + 1)
-    else:
-        bidx = idx + 1
-    starts = np.concatenate(([t[0]], tc))
-    ends = np.concatenate((tc, [t[-1]]))
-    bounds = np.concatenate(([0], bidx))
-    peak = np.maximum.reduceat(ax, bounds)
-    dt = np.empty_like(t)  # np.diff(t, append=t[-1]) without its overhead
-    np.subtract(t[1:], t[:-1], out=dt[:-1])
-    dt[-1:] = 0.0
-    angle = np.add.reduceat(ax * dt, bounds)
-    sign = np.where(pos[bounds], 1, -1).astype(np.int8)
-    return Lobes(start_s=starts, end_s=ends, peak=peak, angle=angle, sign=sign)
+    t = np.ascontiguousarray(t, dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n = t.shape[0]
+    out = np.empty((5, max(n, 1)))
+    m = _lobes_into(t, x, touch_fraction, out) if n else 0
+    return Lobes(start_s=out[0, :m].copy(), end_s=out[1, :m].copy(), peak=out[2, :m].copy(),
+                 angle=out[3, :m].copy(), sign=out[4, :m].astype(np.int8))
+
+
+@njit(cache=True, nogil=True)
+def _lobes_into(t: FloatArray, x: FloatArray, touch_fraction: float, out: FloatArray) -> int:
+    """:func:`lobes` into ``out`` rows start, end, peak, angle, sign; returns their number.
+    A lobe holds the samples from its first boundary sample up to the next one (a crossing
+    between samples i and i+1 starts the next lobe at i+1, a touch at its own sample)."""
+    n = t.shape[0]
+    mx = 0.0
+    for i in range(n):
+        if abs(x[i]) > mx:
+            mx = abs(x[i])
+    lim = touch_fraction * mx
+    m = 0
+    out[0, 0] = t[0]
+    out[4, 0] = 1.0 if x[0] >= 0 else -1.0
+    pk = 0.0
+    an = 0.0
+    for i in range(n):
+        axi = abs(x[i])
+        if 1 <= i <= n - 2:
+            pos = x[i] >= 0
+            if ((x[i - 1] >= 0) == pos and (x[i + 1] >= 0) == pos and axi <= abs(x[i - 1])
+                    and axi < abs(x[i + 1]) and axi < lim):  # a touch: own lobe from here
+                out[1, m], out[2, m], out[3, m] = t[i], pk, an
+                m += 1
+                out[0, m] = t[i]
+                out[4, m] = 1.0 if pos else -1.0
+                pk = 0.0
+                an = 0.0
+        if axi > pk:
+            pk = axi
+        if i < n - 1:
+            an += axi * (t[i + 1] - t[i])
+            if (x[i] >= 0) != (x[i + 1] >= 0):  # zero crossing between i and i+1
+                tc = t[i] + (t[i + 1] - t[i]) * (x[i] / (x[i] - x[i + 1]))
+                out[1, m], out[2, m], out[3, m] = tc, pk, an
+                m += 1
+                out[0, m] = tc
+                out[4, m] = 1.0 if x[i + 1] >= 0 else -1.0
+                pk = 0.0
+                an = 0.0
+    out[1, m], out[2, m], out[3, m] = t[n - 1], pk, an
+    return m + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +130,6 @@ class Contacts:
     strike_at_s: float
 
 
-def _cross_rows(a: FloatArray, r: NDArray[np.floating]) -> FloatArray:
-    """Row-wise cross product ``a × r`` of (n, 3) rows with one 3-vector (the same products and
-    differences as :func:`numpy.cross`, without its axis handling)."""
-    out: FloatArray = np.empty(a.shape)
-    r0, r1, r2 = float(r[0]), float(r[1]), float(r[2])
-    out[:, 0] = a[:, 1] * r2 - a[:, 2] * r1
-    out[:, 1] = a[:, 2] * r0 - a[:, 0] * r2
-    out[:, 2] = a[:, 0] * r1 - a[:, 1] * r0
-    return out
-
-
 def pivot_departure(
     t: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray, fit: slice, search_from: int,
     min_speed_m_s: float = 0.05, noise_factor: float = 3.0, max_residual: float = 0.1,
@@ -132,42 +144,76 @@ def pivot_departure(
     when the fit is poor (rms pivot speed over the fit > ``max_residual`` × rms sensor speed):
     the foot did not roll about one fixed point (soft shoe, impacts in the velocity).
     """
-    om = np.deg2rad(gyr_dps[fit])
-    v = vel_foot[fit]
-    if om.shape[0] < 3:
-        return None
-    # ω × r = -[r]× ω = [ω]× r ; rows of [ω]× for each sample
-    a = np.zeros((om.shape[0], 3, 3))
-    a[:, 0, 1], a[:, 0, 2] = -om[:, 2], om[:, 1]
-    a[:, 1, 0], a[:, 1, 2] = om[:, 2], -om[:, 0]
-    a[:, 2, 0], a[:, 2, 1] = -om[:, 1], om[:, 0]
-    r = np.linalg.lstsq(a.reshape(-1, 3), -v.reshape(-1), rcond=None)[0]
-    uf = v + _cross_rows(om, r)
-    rms = float(np.sqrt(np.mean(np.einsum("ij,ij->i", uf, uf))))
-    if rms > max_residual * float(np.sqrt(np.mean(np.einsum("ij,ij->i", v, v)))):
-        return None  # not a rigid rocker about one point: the kinematics cannot say
-    u = vel_foot[search_from:] + _cross_rows(np.deg2rad(gyr_dps[search_from:]), r)
-    speed = np.sqrt(np.einsum("ij,ij->i", u, u))
+    i0, i1, _ = fit.indices(t.shape[0])
+    v = _pivot_departure(np.ascontiguousarray(t, dtype=np.float64),
+                         np.ascontiguousarray(gyr_dps, dtype=np.float64),
+                         np.ascontiguousarray(vel_foot, dtype=np.float64), i0, i1, search_from,
+                         min_speed_m_s, noise_factor, max_residual)
+    return None if math.isnan(v) else v
+
+
+@njit(cache=True, nogil=True)
+def _pivot_departure(t: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray, i0: int,
+                     i1: int, search_from: int, min_speed_m_s: float, noise_factor: float,
+                     max_residual: float) -> float:
+    """:func:`pivot_departure` on the fit samples ``i0``..``i1 - 1`` (NaN: None)."""
+    m = i1 - i0
+    if m < 3:
+        return math.nan
+    d2r = math.pi / 180.0
+    # ω × r = [ω]× r: three rows of [ω]× per sample; right side -v
+    a = np.zeros((3 * m, 3))
+    b = np.empty(3 * m)
+    for k in range(m):
+        o0, o1, o2 = gyr_dps[i0 + k, 0] * d2r, gyr_dps[i0 + k, 1] * d2r, gyr_dps[i0 + k, 2] * d2r
+        a[3 * k, 1], a[3 * k, 2] = -o2, o1
+        a[3 * k + 1, 0], a[3 * k + 1, 2] = o2, -o0
+        a[3 * k + 2, 0], a[3 * k + 2, 1] = -o1, o0
+        b[3 * k], b[3 * k + 1], b[3 * k + 2] = (-vel_foot[i0 + k, 0], -vel_foot[i0 + k, 1],
+                                                -vel_foot[i0 + k, 2])
+    r = np.linalg.lstsq(a, b, rcond=np.finfo(np.float64).eps * (3 * m))[0]
+    su = 0.0
+    sv = 0.0
+    for k in range(m):
+        o0, o1, o2 = gyr_dps[i0 + k, 0] * d2r, gyr_dps[i0 + k, 1] * d2r, gyr_dps[i0 + k, 2] * d2r
+        v0, v1, v2 = vel_foot[i0 + k, 0], vel_foot[i0 + k, 1], vel_foot[i0 + k, 2]
+        u0 = v0 + (o1 * r[2] - o2 * r[1])
+        u1 = v1 + (o2 * r[0] - o0 * r[2])
+        u2 = v2 + (o0 * r[1] - o1 * r[0])
+        su += u0 * u0 + u1 * u1 + u2 * u2
+        sv += v0 * v0 + v1 * v1 + v2 * v2
+    rms = math.sqrt(su / m)
+    if rms > max_residual * math.sqrt(sv / m):
+        return math.nan  # not a rigid rocker about one point: the kinematics cannot say
     thr = max(min_speed_m_s, noise_factor * rms)
-    hit = np.flatnonzero(speed > thr)
-    if hit.size == 0:
-        return None
-    j = int(hit[0])
-    ts = t[search_from:]
-    if j == 0:
-        return float(ts[0])
-    return float(ts[j - 1] + (ts[j] - ts[j - 1]) * (thr - speed[j - 1]) / (speed[j] - speed[j - 1]))
+    prev = 0.0
+    for k in range(search_from, t.shape[0]):
+        o0, o1, o2 = gyr_dps[k, 0] * d2r, gyr_dps[k, 1] * d2r, gyr_dps[k, 2] * d2r
+        u0 = vel_foot[k, 0] + (o1 * r[2] - o2 * r[1])
+        u1 = vel_foot[k, 1] + (o2 * r[0] - o0 * r[2])
+        u2 = vel_foot[k, 2] + (o0 * r[1] - o1 * r[0])
+        speed = math.sqrt(u0 * u0 + u1 * u1 + u2 * u2)
+        if speed > thr:
+            if k == search_from:
+                return t[k]
+            return t[k - 1] + (t[k] - t[k - 1]) * (thr - prev) / (speed - prev)
+        prev = speed
+    return math.nan
 
 
-def _lobe_peak(t: FloatArray, x: FloatArray, start_s: float, end_s: float
-               ) -> tuple[int, int] | None:
-    """First sample index of the lobe ``start_s``..``end_s`` and the index of its largest |x|,
-    or None when no sample lies inside it."""
+@njit(cache=True, nogil=True)
+def _lobe_peak(t: FloatArray, x: FloatArray, start_s: float, end_s: float) -> tuple[int, int]:
+    """First sample index of the lobe ``start_s``..``end_s`` and the index of its largest |x|
+    (-1, -1 when no sample lies inside it)."""
     i0 = int(np.searchsorted(t, start_s, side="left"))
     i1 = int(np.searchsorted(t, end_s, side="right"))
     if i1 <= i0:
-        return None
-    return i0, i0 + int(np.argmax(np.abs(x[i0:i1])))
+        return -1, -1
+    k = i0
+    for i in range(i0 + 1, i1):
+        if abs(x[i]) > abs(x[k]):
+            k = i
+    return i0, k
 
 
 def impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, end_s: float,
@@ -186,24 +232,40 @@ def impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, e
     the impact on the specific force. Heel strikes keep the zero crossing: there the rotation
     itself is stopped by the ground.
     """
-    peak = _lobe_peak(t, x, start_s, end_s)
-    if peak is None:
+    return float(_impact_time(np.ascontiguousarray(t, dtype=np.float64),
+                              np.ascontiguousarray(x, dtype=np.float64),
+                              np.ascontiguousarray(acc, dtype=np.float64), start_s, end_s,
+                              gravity, level, max_delay_s))
+
+
+@njit(cache=True, nogil=True)
+def _impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, end_s: float,
+                 gravity: float, level: float, max_delay_s: float) -> float:
+    i0, k_peak = _lobe_peak(t, x, start_s, end_s)
+    if i0 < 0:
         return start_s
-    i0, k_peak = peak
     # the heel drop starts at most ~25 ms before the touch (time-reversed real walking: 17.6 ms
     # median, 22.8 ms p95); a slow sensor that misses the impact must not pick a later bump
     # (the first sample past the limit is kept, so the rise can be interpolated across it)
     hi = min(k_peak, int(np.searchsorted(t, start_s + max_delay_s, side="right")))
-    f = np.abs(np.sqrt(np.einsum("ij,ij->i", acc[i0 : hi + 1], acc[i0 : hi + 1])) - gravity)
-    j_max = int(np.argmax(f))
-    thr = level * float(f[j_max])
-    below = np.flatnonzero(f[:j_max] < thr)  # the rise into the largest peak, not a bump before
-    if below.size == 0:
+    m = hi + 1 - i0
+    f = np.empty(m)
+    j_max = 0
+    for j in range(m):
+        a = acc[i0 + j]
+        f[j] = abs(math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]) - gravity)
+        if f[j] > f[j_max]:
+            j_max = j
+    thr = level * f[j_max]
+    j = -1  # the rise into the largest peak, not a bump before it
+    for i in range(j_max - 1, -1, -1):
+        if f[i] < thr:
+            j = i + 1
+            break
+    if j < 0:
         return start_s
-    j = int(below[-1]) + 1
     k = i0 + j
-    f0, f1 = float(f[j - 1]), float(f[j])
-    rise = float(t[k - 1] + (t[k] - t[k - 1]) * (thr - f0) / (f1 - f0))
+    rise = t[k - 1] + (t[k] - t[k - 1]) * (thr - f[j - 1]) / (f[j] - f[j - 1])
     return min(max(start_s, rise), start_s + max_delay_s)
 
 
@@ -224,51 +286,98 @@ def find_contacts(
     time of a toe-first landing (:func:`impact_time`). Returns None when the segment holds no
     significant lobe.
     """
-    if t.shape[0] < 3:
+    n = t.shape[0]
+    if n < 3:
         return None
-    x = pitch_rate_dps
-    lb = lobes(t, x)
-    thr = max(min_lobe_dps, lobe_fraction * float(lb.peak.max()))
-    sig = np.flatnonzero(lb.peak >= thr)
-    if sig.size == 0:
+    none1 = np.empty(0)
+    none3 = np.empty((0, 3))
+    out = np.empty(4)
+    kin = gyr_dps is not None and vel_foot is not None
+    ok = _find_contacts(
+        np.ascontiguousarray(t, dtype=np.float64),
+        np.ascontiguousarray(pitch_rate_dps, dtype=np.float64), min_lobe_dps, lobe_fraction,
+        none1 if speed is None else np.ascontiguousarray(speed, dtype=np.float64),
+        np.ascontiguousarray(gyr_dps, dtype=np.float64) if kin else none3,
+        np.ascontiguousarray(vel_foot, dtype=np.float64) if kin else none3,
+        none3 if acc is None else np.ascontiguousarray(acc, dtype=np.float64), out)
+    if not ok:
         return None
-    swing = int(sig[np.argmax(lb.angle[sig])])
-    if speed is not None:
-        t_fast = t[int(np.argmax(speed))]
-        inside = sig[(lb.start_s[sig] <= t_fast) & (lb.end_s[sig] >= t_fast)]
-        if inside.size:
-            swing = int(inside[0])
-    after = sig[sig > swing]
-    ic = float(lb.start_s[after[-1]]) if after.size else float(lb.end_s[swing])
-    strike_at = ic
-    if after.size and acc is not None and lb.sign[after[-1]] < 0:  # heel drop: toe first
-        ic = impact_time(t, x, acc, ic, float(lb.end_s[after[-1]]))
-    to = float(lb.start_s[swing])
-    before = sig[sig < swing]
-    if before.size and lb.sign[before[-1]] != lb.sign[swing]:
-        push = int(before[-1])
-        peak = _lobe_peak(t, x, float(lb.start_s[push]), float(lb.end_s[push]))
-        if peak is not None:
-            i0, k_peak = peak
-            if lb.sign[push] > 0:  # toes-down push over the toes: release at the peak rate
-                to = float(t[k_peak])
-            elif gyr_dps is not None and vel_foot is not None:
-                w = np.arange(i0, k_peak + 1)
-                w = w[np.abs(x[w]) > 0.25 * abs(x[k_peak])]
-                if w.size >= 3:
-                    dep = pivot_departure(t, gyr_dps, vel_foot, slice(int(w[0]), int(w[-1]) + 1),
-                                          k_peak)
-                    if dep is not None:
-                        to = min(to, dep)
-    return Contacts(
-        toe_off_s=to, initial_contact_s=ic, swing_angle_deg=float(lb.angle[swing]),
-        strike_at_s=strike_at,
-    )
+    return Contacts(toe_off_s=float(out[0]), initial_contact_s=float(out[1]),
+                    swing_angle_deg=float(out[2]), strike_at_s=float(out[3]))
 
+
+@njit(cache=True, nogil=True)
+def _find_contacts(t: FloatArray, x: FloatArray, min_lobe_dps: float, lobe_fraction: float,
+                   speed: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray,
+                   acc: FloatArray, out: FloatArray) -> bool:
+    """:func:`find_contacts` (empty arrays: not given) into ``out`` = toe-off, initial
+    contact, swing angle, strike_at; False when there is no significant lobe."""
+    n = t.shape[0]
+    lb = np.empty((5, n))
+    m = _lobes_into(t, x, 0.05, lb)
+    starts, ends, peaks, angles, signs = lb[0], lb[1], lb[2], lb[3], lb[4]
+    pmax = 0.0
+    for k in range(m):
+        if peaks[k] > pmax:
+            pmax = peaks[k]
+    thr = max(min_lobe_dps, lobe_fraction * pmax)
+    swing = -1
+    for k in range(m):  # significant lobe of the largest angle (the first of equals)
+        if peaks[k] >= thr and (swing < 0 or angles[k] > angles[swing]):
+            swing = k
+    if swing < 0:
+        return False
+    if speed.shape[0] == n:  # the significant lobe holding the fastest motion, if any
+        kf = 0
+        for i in range(1, n):
+            if speed[i] > speed[kf]:
+                kf = i
+        t_fast = t[kf]
+        for k in range(m):
+            if peaks[k] >= thr and starts[k] <= t_fast and ends[k] >= t_fast:
+                swing = k
+                break
+    last_after = -1
+    for k in range(swing + 1, m):
+        if peaks[k] >= thr:
+            last_after = k
+    ic = starts[last_after] if last_after >= 0 else ends[swing]
+    strike_at = ic
+    if last_after >= 0 and acc.shape[0] == n and signs[last_after] < 0:  # heel drop: toe first
+        ic = _impact_time(t, x, acc, ic, ends[last_after], 9.80665, 0.5, 0.03)
+    to = starts[swing]
+    push = -1
+    for k in range(swing - 1, -1, -1):
+        if peaks[k] >= thr:
+            push = k
+            break
+    if push >= 0 and signs[push] != signs[swing]:
+        i0, k_peak = _lobe_peak(t, x, starts[push], ends[push])
+        if i0 >= 0:
+            if signs[push] > 0:  # toes-down push over the toes: release at the peak rate
+                to = t[k_peak]
+            elif gyr_dps.shape[0] == n and vel_foot.shape[0] == n:
+                lim = 0.25 * abs(x[k_peak])
+                w0 = -1
+                w1 = -1
+                cnt = 0
+                for i in range(i0, k_peak + 1):
+                    if abs(x[i]) > lim:
+                        if w0 < 0:
+                            w0 = i
+                        w1 = i
+                        cnt += 1
+                if cnt >= 3:
+                    dep = _pivot_departure(t, gyr_dps, vel_foot, w0, w1 + 1, k_peak, 0.05,
+                                           3.0, 0.1)
+                    if not math.isnan(dep):
+                        to = min(to, dep)
+    out[0], out[1], out[2], out[3] = to, ic, angles[swing], strike_at
+    return True
 
 
 class LobeTracker:
-    """:func:`lobes` of a growing signal, kept up to date sample by sample (plain floats).
+    """:func:`lobes` of a growing signal, kept up to date sample by sample.
 
     The early-landing pre-check asks, every few samples of a swing, for the lobes of the pitch
     rate since the opening anchor; recomputing :func:`lobes` each time costs ~25 NumPy calls
@@ -278,126 +387,262 @@ class LobeTracker:
     lobes at the current touch limit (``touch_fraction`` × max |x|, which only grows: touches
     are only ever added). Starts and peaks equal those of :func:`lobes` exactly; angles are
     the same products summed in sample order (equal up to rounding).
+
+    The state lives in NumPy arrays worked on by compiled loops (numba), so that
+    :meth:`scan_landing` can run the whole early-landing pre-check over many grid samples of a
+    big offline block in one call.
     """
 
-    __slots__ = (
-        "_angle",
-        "_ax_before",
-        "_peak",
-        "_same_before",
-        "_start",
-        "_t",
-        "_touch",
-        "_touch_fraction",
-        "_x",
-        "max_abs",
-        "n",
-    )
+    __slots__ = ("_angle", "_peak", "_start", "_state", "_touch", "_touch_fraction")
 
-    def __init__(self, touch_fraction: float = 0.05) -> None:
+    def __init__(self, touch_fraction: float = 0.05, capacity: int = 64) -> None:
         self._touch_fraction = touch_fraction
-        self.n = 0  # samples seen
-        self.max_abs = 0.0  # max |x| so far
-        # the newest sample is pending: whether it starts a stretch (touch) and its dt are
-        # only known from the next one
-        self._x = 0.0
-        self._t = 0.0
-        self._ax_before = 0.0  # |x| of the sample before the pending one
-        self._same_before = False  # no sign change between that sample and the pending one
+        # n, pending x, pending t, |x| before the pending sample, same sign before it (0/1),
+        # max |x|, number of stretches, max of the side signal e (see scan_landing)
+        self._state = np.zeros(8)
         # stretches between candidate boundaries: start s, touch |x| (-1: always a boundary),
         # peak |x| and ∫|x| dt of the committed samples
-        self._start: list[float] = []
-        self._touch: list[float] = []
-        self._peak: list[float] = []
-        self._angle: list[float] = []
+        self._start = np.empty(capacity)
+        self._touch = np.empty(capacity)
+        self._peak = np.empty(capacity)
+        self._angle = np.empty(capacity)
 
-    def extend(self, t: list[float], x: list[float]) -> None:
-        """Append samples: times (s) and values (any unit), as plain float lists."""
-        start, touch, peak, angle = self._start, self._touch, self._peak, self._angle
-        n, xp, tp, ax_b, same_b, mx = (self.n, self._x, self._t, self._ax_before,
-                                       self._same_before, self.max_abs)
-        for ti, xi in zip(t, x, strict=True):
-            axi = abs(xi)
-            if axi > mx:
-                mx = axi
-            if n == 0:
-                start.append(ti)
-                touch.append(-1.0)
-                peak.append(0.0)
-                angle.append(0.0)
-                n, xp, tp = 1, xi, ti
-                continue
-            axp = abs(xp)
-            same = (xi >= 0) == (xp >= 0)
-            if n >= 2 and same and same_b and axp <= ax_b and axp < axi:
-                start.append(tp)  # the pending sample is a candidate touch: own stretch
-                touch.append(axp)
-                peak.append(0.0)
-                angle.append(0.0)
-            angle[-1] += axp * (ti - tp)  # commit the pending sample
-            if axp > peak[-1]:
-                peak[-1] = axp
-            if not same:  # zero crossing between the two samples (linear interpolation)
-                start.append(tp + (ti - tp) * (xp / (xp - xi)))
-                touch.append(-1.0)
-                peak.append(0.0)
-                angle.append(0.0)
-            n, ax_b, same_b, xp, tp = n + 1, axp, same, xi, ti
-        self.n, self._x, self._t, self._ax_before, self._same_before, self.max_abs = (
-            n, xp, tp, ax_b, same_b, mx)
+    @property
+    def n(self) -> int:
+        """Samples seen."""
+        return int(self._state[_N])
+
+    @property
+    def max_abs(self) -> float:
+        """Largest |x| so far."""
+        return float(self._state[_MX])
+
+    @property
+    def e_max(self) -> float:
+        """Largest side-signal value passed to :meth:`scan_landing` so far."""
+        return float(self._state[_EMAX])
+
+    def _reserve(self, new_samples: int) -> None:
+        need = int(self._state[_COUNT]) + 2 * new_samples + 1  # ≤ 2 stretches per sample
+        if need > self._start.shape[0]:
+            size = max(need, 2 * self._start.shape[0])
+            for name in ("_start", "_touch", "_peak", "_angle"):
+                old = getattr(self, name)
+                new = np.empty(size)
+                new[: old.shape[0]] = old
+                setattr(self, name, new)
+
+    def extend(self, t: FloatArray, x: FloatArray) -> None:
+        """Append samples: times (s) and values (any unit)."""
+        t = np.ascontiguousarray(t, dtype=np.float64)
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        self._reserve(t.shape[0])
+        _tracker_extend(self._state, self._start, self._touch, self._peak, self._angle,
+                        t, x, 0, t.shape[0])
 
     def lobes(self) -> tuple[list[float], list[float], list[float]]:
         """Lobe starts (s), peaks and angles of the samples so far (as :func:`lobes`)."""
-        lim = self._touch_fraction * self.max_abs
-        starts: list[float] = []
-        peaks: list[float] = []
-        angles: list[float] = []
-        for s, v, pk, an in zip(self._start, self._touch, self._peak, self._angle, strict=True):
-            if v < lim or not starts:  # a boundary (crossings and the first carry -1)
-                starts.append(s)
-                peaks.append(pk)
-                angles.append(an)
-            else:
-                if pk > peaks[-1]:
-                    peaks[-1] = pk
-                angles[-1] += an
-        if starts:
-            axp = abs(self._x)  # the pending sample belongs to the last stretch (dt 0)
-            if axp > peaks[-1]:
-                peaks[-1] = axp
-        return starts, peaks, angles
+        cnt = int(self._state[_COUNT])
+        starts = np.empty(cnt)
+        peaks = np.empty(cnt)
+        angles = np.empty(cnt)
+        m = _tracker_lobes(self._state, self._start, self._touch, self._peak, self._angle,
+                           self._touch_fraction, starts, peaks, angles)
+        return starts[:m].tolist(), peaks[:m].tolist(), angles[:m].tolist()
 
     def last_lobe(self) -> tuple[float, float]:
         """Start (s) and peak of the last lobe (as :func:`lobes`); needs a sample."""
-        lim = self._touch_fraction * self.max_abs
-        peak = abs(self._x)  # the pending sample
-        for k in range(len(self._start) - 1, -1, -1):
-            if self._peak[k] > peak:
-                peak = self._peak[k]
-            v = self._touch[k]
-            if v < lim or k == 0:
-                return self._start[k], peak
-        raise ValueError("no samples")
+        if self.n == 0:
+            raise ValueError("no samples")
+        out = np.empty(2)
+        _tracker_last_lobe(self._state, self._start, self._touch, self._peak,
+                           self._touch_fraction, out)
+        return float(out[0]), float(out[1])
 
     def landing_lobe_start(self, min_peak: float, peak_fraction: float) -> float | None:
         """Start (s) of the last significant lobe when it comes after the significant lobe of
         the largest angle (the swing), else None; significant: peak ≥ ``max(min_peak,
         peak_fraction × max |x|)``, as in :func:`find_contacts`."""
-        starts, peaks, angles = self.lobes()
-        thr = max(min_peak, peak_fraction * self.max_abs)
-        best = -1.0
-        best_is_last = True
-        last_start: float | None = None
-        count = 0
-        for s, pk, an in zip(starts, peaks, angles, strict=True):
-            if pk >= thr:
-                count += 1
-                last_start = s
-                if an > best:
-                    best = an
-                    best_is_last = True
-                else:
-                    best_is_last = False
-        if count < 2 or best_is_last:
-            return None
-        return last_start
+        v = _tracker_landing_start(self._state, self._start, self._touch, self._peak,
+                                   self._angle, self._touch_fraction, min_peak, peak_fraction)
+        return None if math.isnan(v) else v
+
+    def scan_landing(self, t: FloatArray, x: FloatArray, e: FloatArray, first: int, step: int,
+                     t0: float, params: EarlyScan, t_fast: float) -> int:
+        """The early-landing pre-check at the grid samples ``first``, ``first + step``, … of
+        the samples ``n``, ``n + 1``, … given here (``t`` s, pitch rate ``x`` deg/s, smoothed
+        |gyro| ``e`` deg/s; sample 0 is the opening anchor at ``t0``). Extends the lobes up to
+        each grid sample in turn and returns the first grid sample (a sample number from the
+        anchor) that passes, or -1 (the lobes then hold the samples up to the last grid
+        sample tried). It passes when, over the samples since the anchor: the stride is not
+        longer than ``max_stride_s``; the largest ``e`` reaches ``min_swing_peak_dps``; a
+        significant lobe after the swing (:meth:`landing_lobe_start`) has lasted
+        ``lookahead_s``; and the last lobe is not the one holding the fastest motion of an
+        earlier full check (``t_fast``, NaN if none; see
+        ``SensorPipeline._swing_still_open``)."""
+        t = np.ascontiguousarray(t, dtype=np.float64)
+        self._reserve(t.shape[0])
+        return int(_tracker_scan(
+            self._state, self._start, self._touch, self._peak, self._angle,
+            self._touch_fraction, t, np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(e, dtype=np.float64), first, step, t0,
+            params.max_stride_s, params.min_swing_peak_dps, params.min_lobe_dps,
+            params.lobe_fraction, params.lookahead_s, t_fast))
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyScan:
+    """Thresholds of the early-landing pre-check (:meth:`LobeTracker.scan_landing`)."""
+
+    max_stride_s: float
+    min_swing_peak_dps: float
+    min_lobe_dps: float
+    lobe_fraction: float
+    lookahead_s: float
+
+
+_N, _XP, _TP, _AXB, _SAMEB, _MX, _COUNT, _EMAX = range(8)
+
+
+@njit(cache=True, nogil=True)
+def _tracker_extend(st: FloatArray, start: FloatArray, touch: FloatArray, peak: FloatArray,
+                    angle: FloatArray, t: FloatArray, x: FloatArray, i0: int, i1: int) -> None:
+    """Append samples ``i0``..``i1 - 1`` of ``t``, ``x`` to the tracker state (in place)."""
+    n = int(st[_N])
+    xp, tp, ax_b, same_b, mx = st[_XP], st[_TP], st[_AXB], st[_SAMEB] > 0.5, st[_MX]
+    c = int(st[_COUNT])
+    for i in range(i0, i1):
+        ti = t[i]
+        xi = x[i]
+        axi = abs(xi)
+        if axi > mx:
+            mx = axi
+        if n == 0:
+            start[c], touch[c], peak[c], angle[c] = ti, -1.0, 0.0, 0.0
+            c += 1
+            n, xp, tp = 1, xi, ti
+            continue
+        axp = abs(xp)
+        same = (xi >= 0) == (xp >= 0)
+        if n >= 2 and same and same_b and axp <= ax_b and axp < axi:
+            # the pending sample is a candidate touch: it starts its own stretch
+            start[c], touch[c], peak[c], angle[c] = tp, axp, 0.0, 0.0
+            c += 1
+        angle[c - 1] += axp * (ti - tp)  # commit the pending sample
+        if axp > peak[c - 1]:
+            peak[c - 1] = axp
+        if not same:  # zero crossing between the two samples (linear interpolation)
+            start[c] = tp + (ti - tp) * (xp / (xp - xi))
+            touch[c], peak[c], angle[c] = -1.0, 0.0, 0.0
+            c += 1
+        n, ax_b, same_b, xp, tp = n + 1, axp, same, xi, ti
+    st[_N], st[_XP], st[_TP], st[_AXB], st[_MX] = n, xp, tp, ax_b, mx
+    st[_SAMEB] = 1.0 if same_b else 0.0
+    st[_COUNT] = c
+
+
+@njit(cache=True, nogil=True)
+def _tracker_lobes(st: FloatArray, start: FloatArray, touch: FloatArray, peak: FloatArray,
+                   angle: FloatArray, touch_fraction: float, starts: FloatArray,
+                   peaks: FloatArray, angles: FloatArray) -> int:
+    """Merge the stretches into lobes at the current touch limit; returns their number."""
+    lim = touch_fraction * st[_MX]
+    m = 0
+    for k in range(int(st[_COUNT])):
+        if touch[k] < lim or m == 0:  # a boundary (crossings and the first carry -1)
+            starts[m], peaks[m], angles[m] = start[k], peak[k], angle[k]
+            m += 1
+        else:
+            if peak[k] > peaks[m - 1]:
+                peaks[m - 1] = peak[k]
+            angles[m - 1] += angle[k]
+    if m > 0:
+        axp = abs(st[_XP])  # the pending sample belongs to the last stretch (dt 0)
+        if axp > peaks[m - 1]:
+            peaks[m - 1] = axp
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _tracker_last_lobe(st: FloatArray, start: FloatArray, touch: FloatArray, peak: FloatArray,
+                       touch_fraction: float, out: FloatArray) -> None:
+    lim = touch_fraction * st[_MX]
+    pk = abs(st[_XP])  # the pending sample
+    for k in range(int(st[_COUNT]) - 1, -1, -1):
+        if peak[k] > pk:
+            pk = peak[k]
+        if touch[k] < lim or k == 0:
+            out[0], out[1] = start[k], pk
+            return
+
+
+@njit(cache=True, nogil=True)
+def _tracker_landing_start(st: FloatArray, start: FloatArray, touch: FloatArray,
+                           peak: FloatArray, angle: FloatArray, touch_fraction: float,
+                           min_peak: float, peak_fraction: float) -> float:
+    """:meth:`LobeTracker.landing_lobe_start` without building the lobe lists (NaN: None)."""
+    lim = touch_fraction * st[_MX]
+    thr = max(min_peak, peak_fraction * st[_MX])
+    best = -1.0
+    best_is_last = True
+    last_start = math.nan
+    count = 0
+    cnt = int(st[_COUNT])
+    k = 0
+    while k < cnt:  # one lobe: a boundary stretch and the touches merged into it
+        s, pk, an = start[k], peak[k], angle[k]
+        k += 1
+        while k < cnt and not touch[k] < lim:
+            if peak[k] > pk:
+                pk = peak[k]
+            an += angle[k]
+            k += 1
+        if k == cnt:
+            axp = abs(st[_XP])
+            if axp > pk:
+                pk = axp
+        if pk >= thr:
+            count += 1
+            last_start = s
+            if an > best:
+                best = an
+                best_is_last = True
+            else:
+                best_is_last = False
+    if count < 2 or best_is_last:
+        return math.nan
+    return last_start
+
+
+@njit(cache=True, nogil=True)
+def _tracker_scan(st: FloatArray, start: FloatArray, touch: FloatArray, peak: FloatArray,
+                  angle: FloatArray, touch_fraction: float, t: FloatArray, x: FloatArray,
+                  e: FloatArray, first: int, step: int, t0: float, max_stride_s: float,
+                  min_swing_peak: float, min_lobe: float, lobe_fraction: float,
+                  lookahead_s: float, t_fast: float) -> int:
+    base = int(st[_N])  # sample number of t[0]
+    out = np.empty(2)
+    d = first
+    while d - base < t.shape[0]:
+        j = d - base  # index of the grid sample in t
+        # extend the lobes (and the running max of e) up to the grid sample
+        n_before = int(st[_N])
+        if j + 1 > n_before - base:
+            lo = n_before - base
+            for i in range(lo, j + 1):
+                if e[i] > st[_EMAX]:
+                    st[_EMAX] = e[i]
+            _tracker_extend(st, start, touch, peak, angle, t, x, lo, j + 1)
+        if d >= 4 and t[j] - t0 <= max_stride_s and st[_EMAX] >= min_swing_peak:
+            ls = _tracker_landing_start(st, start, touch, peak, angle, touch_fraction,
+                                        min_lobe, lobe_fraction)
+            if not math.isnan(ls) and t[j] - ls >= lookahead_s:
+                still_open = False
+                if not math.isnan(t_fast) and lookahead_s > 0 and int(st[_N]) >= 3:
+                    _tracker_last_lobe(st, start, touch, peak, touch_fraction, out)
+                    thr = max(min_lobe, lobe_fraction * st[_MX])
+                    still_open = out[1] >= thr and out[0] < t_fast
+                if not still_open:
+                    return d
+        d += step
+    return -1

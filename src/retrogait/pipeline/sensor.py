@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,8 +45,8 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GY, GZ, D, E, SampleBuffer, T
-from retrogait.pipeline.contacts import LobeTracker, find_contacts
+from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, D, E, SampleBuffer, T
+from retrogait.pipeline.contacts import EarlyScan, LobeTracker, find_contacts
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
     FloatArray,
@@ -140,18 +140,13 @@ class _Early:
 
 @dataclass
 class _EarlyLobes:
-    """Pitch-rate lobes of the early-landing pre-check for one anchor / bias / tilt, and the
-    times and rates already converted ahead of them (absolute rows from ``ahead_from``)."""
+    """Pitch-rate lobes (and the largest smoothed |gyro|) of the early-landing pre-check for
+    one anchor / bias / tilt."""
 
     anchor: int
     bias: FloatArray
     tilt: FloatArray
     tracker: LobeTracker
-    ahead_from: int = 0
-    ahead_t: list[float] = field(default_factory=list)
-    ahead_y: list[float] = field(default_factory=list)
-    ahead_e: list[float] = field(default_factory=list)  # smoothed |gyro|, deg/s
-    e_max: float = 0.0  # largest smoothed |gyro| of the samples in the tracker, deg/s
 
 
 class SensorPipeline:
@@ -196,7 +191,10 @@ class SensorPipeline:
         # fastest-motion time of the last failed full early check: (prev, tilt, bias, t_s)
         self._early_fast: tuple[int, FloatArray, FloatArray, float] | None = None
         self._early_lobe_cache: _EarlyLobes | None = None
-        self._early_limit = 0  # last sample the current block lets the early landing check
+        self._early_scan = EarlyScan(
+            max_stride_s=p.max_stride_s, min_swing_peak_dps=p.min_swing_peak_dps,
+            min_lobe_dps=p.min_lobe_dps, lobe_fraction=p.lobe_fraction,
+            lookahead_s=p.landing_lookahead_s)
         self._early_step = max(1, round(p.early_step_s * self.rate_hz))
         self._gaps: deque[tuple[float, float]] = deque(maxlen=64)
         self.activity: Activity | None = None
@@ -497,43 +495,34 @@ class SensorPipeline:
         return any(g0 < t1 and g1 > t0 for g0, g1 in self._gaps)
 
     def _try_early(self, limit: int, events: list[Event]) -> None:
-        """Try the early landing at the grid samples up to ``limit`` (absolute index)."""
+        """Try the early landing at the grid samples up to ``limit`` (absolute index): the
+        cheap pre-check (:meth:`LobeTracker.scan_landing`) finds the next grid sample worth
+        the full check, which integrates the swing."""
         prev = self._anchor
+        step = self._early_step
         if prev is None or (self._early is not None and self._early.anchor == prev):
             self._early_next = max(self._early_next, limit + 1)
             return
-        self._early_limit = limit
         while self._early_next <= limit:
-            d = self._early_next
-            self._early_next += self._early_step
+            d = self._early_candidate(prev, self._early_next, limit) if (
+                prev >= self.buf.start) else None
+            if d is None:  # no grid sample up to limit passes: go on after it
+                self._early_next += -(-(limit + 1 - self._early_next) // step) * step
+                return
+            self._early_next = d + step
             if self._early_check(prev, d, events):
                 self._early_next = max(self._early_next, limit + 1)
                 return
 
     def _early_check(self, prev: int, d: int, events: list[Event]) -> bool:
-        """Decide the landing at sample ``d`` from the samples since the opening anchor
-        ``prev`` only (no closing rest point yet): the landing lobe (the last significant
-        pitch-rate lobe after the swing, :func:`find_contacts`) has lasted
-        ``landing_lookahead_s``, and the swing was a real step — |gyro| peak, and travel or
-        lift at the landing from an integration anchored at ``prev`` alone (over one swing
-        its drift is small next to the 0.15 m / 0.08 m test). Emits the LandingEvent."""
+        """Decide the landing at sample ``d`` (a grid sample that passed the pre-check of
+        :meth:`_early_candidate`) from the samples since the opening anchor ``prev`` only (no
+        closing rest point yet): the landing lobe (the last significant pitch-rate lobe after
+        the swing, :func:`find_contacts`) has lasted ``landing_lookahead_s``, and the swing was
+        a real step — travel or lift at the landing from an integration anchored at ``prev``
+        alone (over one swing its drift is small next to the 0.15 m / 0.08 m test). Emits the
+        LandingEvent."""
         p = self.params
-        if prev < self.buf.start or d - prev < 4:
-            return False
-        rows = self.buf.view(prev, d + 1)
-        t = rows[:, T]
-        if t[-1] - t[0] > p.max_stride_s:
-            return False
-        lobes_so_far = self._early_lobes(prev, rows)
-        if lobes_so_far.e_max < p.min_swing_peak_dps:
-            return False
-        # cheap pre-check on the pitch rate: a significant lobe after the largest one, lasting
-        tracker = lobes_so_far.tracker
-        landing_start = tracker.landing_lobe_start(p.min_lobe_dps, p.lobe_fraction)
-        if landing_start is None or t[-1] - landing_start < p.landing_lookahead_s:
-            return False
-        if self._swing_still_open(prev, tracker):
-            return False
         t, gyr, motion = self._integrate(prev, d, zupt_end=False)
         speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
         t_fast = float(t[int(np.argmax(speed))])
@@ -578,69 +567,47 @@ class SensorPipeline:
         self._early = _Early(prev, _Landing(ic, angle, uncertain), to)
         return True
 
-    def _early_lobes(self, prev: int, rows: FloatArray) -> _EarlyLobes:
-        """Lobes of the pitch rate (deg/s, foot frame) of ``rows`` (samples from ``prev`` on),
-        extending those of the previous pre-check for the same anchor, bias and tilt (objects,
-        which are only ever replaced, never changed in place) with the new samples only.
-        Times and rates are converted for all samples up to the current block's check limit at
-        once (a big offline block: one conversion instead of one per grid sample); each value
-        depends on its own sample alone (:func:`_foot_rate`; a few rows are converted in plain
-        floats by the same operations), so the chunking changes nothing. Also keeps the largest
-        smoothed |gyro| of those samples."""
+    def _early_candidate(self, prev: int, first: int, limit: int) -> int | None:
+        """First grid sample ``first``, ``first + step``, … ≤ ``limit`` (absolute indices) at
+        which the early landing's cheap pre-check passes, or None.
+
+        The pitch-rate lobes since ``prev`` are kept for one anchor, bias and tilt (objects
+        that are only ever replaced, never changed in place) and extended with the new samples
+        only; each rate depends on its own sample alone (:func:`_foot_rate`), so how the
+        samples are cut into blocks changes nothing. The pre-check's shortcut
+        (:meth:`_swing_still_open`) uses the fastest-motion time of the last full check."""
         bias, tilt = self._bias, self._tilt
         c = self._early_lobe_cache
         if c is None or c.anchor != prev or c.bias is not bias or c.tilt is not tilt or (
-                c.tracker.n > rows.shape[0]):
+                c.tracker.n > first - prev):
             c = _EarlyLobes(prev, bias, tilt, LobeTracker())
             self._early_lobe_cache = c
-        tracker = c.tracker
-        lo, hi = prev + tracker.n, prev + rows.shape[0]  # absolute rows still to add
-        if hi > lo:
-            if not c.ahead_from <= lo or c.ahead_from + len(c.ahead_t) < hi:
-                top = max(hi, min(self._early_limit + 1, self.buf.end))
-                seg = self.buf.view(lo, top)
-                c.ahead_from = lo
-                if top - lo <= _SMALL_BLOCK:
-                    b0, b1, b2 = bias.tolist()
-                    r0, r1, r2 = tilt[1].tolist()
-                    c.ahead_t, c.ahead_y, c.ahead_e = [], [], []
-                    for row in seg[:, T : E + 1].tolist():
-                        c.ahead_t.append(row[T])
-                        c.ahead_y.append((row[GX] - b0) * r0 + (row[GY] - b1) * r1
-                                         + (row[GZ] - b2) * r2)
-                        c.ahead_e.append(row[E])
-                else:
-                    c.ahead_t = seg[:, T].tolist()
-                    c.ahead_y = _foot_rate(seg[:, GX : GZ + 1], bias, tilt, axis=1).tolist()
-                    c.ahead_e = seg[:, E].tolist()
-            i0, i1 = lo - c.ahead_from, hi - c.ahead_from
-            tracker.extend(c.ahead_t[i0:i1], c.ahead_y[i0:i1])
-            c.e_max = max(c.e_max, *c.ahead_e[i0:i1])
-        return c
+        lo = prev + c.tracker.n
+        seg = self.buf.view(lo, limit + 1)
+        d = c.tracker.scan_landing(seg[:, T], _foot_rate(seg[:, GX : GZ + 1], bias, tilt, axis=1),
+                                   seg[:, E], first - prev, self._early_step, self._t(prev),
+                                   self._early_scan, self._swing_open_after(prev))
+        return None if d < 0 else prev + d
 
-    def _swing_still_open(self, prev: int, tracker: LobeTracker) -> bool:
-        """Exact shortcut of the full early check (same result, no integration): True when
-        :func:`find_contacts` on the samples ``prev``..d would take the *last* pitch-rate lobe
-        as the swing, so that the initial contact is the last sample and the look-ahead cannot
-        hold.
+    def _swing_open_after(self, prev: int) -> float:
+        """The shortcut of the full early check (same result, no integration), as a time for
+        :meth:`LobeTracker.scan_landing` (NaN: none): the full check cannot pass while the
+        last significant pitch-rate lobe started before the fastest sample of an earlier full
+        check for the same anchor, bias and tilt, for :func:`find_contacts` would take that
+        last lobe as the swing, so the initial contact would be the last sample and the
+        look-ahead could not hold.
 
         The integration anchored at ``prev`` alone is sample-causal: the speed at a sample does
-        not depend on how many samples follow (orientation prefix product, cumulative sums;
-        ``test_early_integration_is_causal`` checks it bit for bit), so the fastest sample
-        over a longer span is the one found by an earlier full check or a later one. When the
-        last lobe is significant and started before that time, it holds the fastest motion
-        and :func:`find_contacts` returns its end, the last sample. ``tracker`` holds the lobes
-        of exactly the pitch rate :meth:`_integrate` gives (:func:`_foot_rate`), with the
-        starts and peaks of :func:`lobes`."""
+        not depend on how many samples follow (``test_early_integration_is_causal`` checks it
+        bit for bit), so the fastest sample over a longer span is the one found by an earlier
+        full check or a later one. The tracker holds the lobes of exactly the pitch rate
+        :meth:`_integrate` gives (:func:`_foot_rate`), with the starts and peaks of
+        :func:`lobes`."""
         fast = self._early_fast
-        p = self.params
-        if (fast is None or fast[0] != prev or fast[1] is not self._tilt
-                or fast[2] is not self._bias or p.landing_lookahead_s <= 0
-                or tracker.n < 3):
-            return False
-        start, peak = tracker.last_lobe()
-        thr = max(p.min_lobe_dps, p.lobe_fraction * tracker.max_abs)
-        return peak >= thr and start < fast[3]
+        if fast is None or fast[0] != prev or fast[1] is not self._tilt or (
+                fast[2] is not self._bias):
+            return math.nan
+        return fast[3]
 
     def _on_anchor(self, anchor: int, decision: int, events: list[Event]) -> None:
         p = self.params

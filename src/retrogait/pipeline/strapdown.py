@@ -5,8 +5,10 @@ Frames: the input is in the **foot frame** (x toes, y left, z up when flat; see
 horizontal projection of the foot's toe axis at the opening anchor, y = z × x. Quaternions are
 ``[w, x, y, z]`` and rotate foot-frame vectors into that world frame.
 
-Orientation is integrated exactly (per-sample rotation increments composed with a
-log-depth parallel prefix product, so no per-sample Python loop). Velocity is the integral of
+Orientation is integrated exactly (per-sample rotation increments composed in order). The
+per-sample loops are compiled with numba (``cache=True``: compiled once per machine, then
+loaded): every stride is integrated two or three times, and small NumPy calls cost more than
+the arithmetic of a 200-sample segment. Velocity is the integral of
 the gravity-free world acceleration; the zero-velocity update is the simplest honest one: the
 velocity must be zero at both anchors, so its end value is removed linearly over the segment
 (de-drifting), then integrated to position.
@@ -14,35 +16,16 @@ velocity must be zero at both anchors, so its end value is removed linearly over
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
-ComplexArray = NDArray[np.complex128]
 
 STANDARD_GRAVITY = 9.80665  # m/s²
-
-
-def _qmul_c(a1: ComplexArray, b1: ComplexArray, a2: ComplexArray, b2: ComplexArray
-            ) -> tuple[ComplexArray, ComplexArray]:
-    """Quaternion product in the Cayley–Dickson form q = A + B·j (A = w + x·i, B = y + z·i)."""
-    return a1 * a2 - b1 * np.conj(b2), a1 * b2 + b1 * np.conj(a2)
-
-
-def prefix_product(a: ComplexArray, b: ComplexArray) -> tuple[ComplexArray, ComplexArray]:
-    """Inclusive prefix products q0 ⊗ q1 ⊗ … ⊗ qk for all k (Hillis–Steele scan, log2 n steps)."""
-    a = a.copy()
-    b = b.copy()
-    n = a.shape[0]
-    d = 1
-    while d < n:
-        na, nb = _qmul_c(a[:-d], b[:-d], a[d:], b[d:])
-        a[d:] = na
-        b[d:] = nb
-        d *= 2
-    return a, b
 
 
 def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
@@ -106,23 +89,88 @@ def integrate_orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray) ->
 
     gyr in deg/s, foot frame; increments use the mean rate of consecutive samples (trapezoid).
     """
-    w = np.deg2rad(gyr_dps)
-    rv = 0.5 * (w[1:] + w[:-1]) * np.diff(t)[:, None]
-    ang = np.sqrt(np.einsum("ij,ij->i", rv, rv))
-    half = 0.5 * ang
-    # sin(ang/2)/ang, safe at 0 (np.sinc(x) = sin(pi x)/(pi x))
-    k = 0.5 * np.sinc(half / np.pi)
-    a = np.empty(ang.shape[0] + 1, dtype=np.complex128)
-    b = np.empty_like(a)
-    a[0] = q0[0] + 1j * q0[1]
-    b[0] = q0[2] + 1j * q0[3]
-    a[1:] = np.cos(half) + 1j * (rv[:, 0] * k)
-    b[1:] = rv[:, 1] * k + 1j * (rv[:, 2] * k)
-    a, b = prefix_product(a, b)
-    norm = np.sqrt(np.abs(a) ** 2 + np.abs(b) ** 2)
-    a /= norm
-    b /= norm
-    return quat_to_matrices(a.real, a.imag, b.real, b.imag)
+    rot = np.empty((t.shape[0], 3, 3))
+    _orientation(np.ascontiguousarray(t, dtype=np.float64),
+                 np.ascontiguousarray(gyr_dps, dtype=np.float64),
+                 np.asarray(q0, dtype=np.float64), rot)
+    return rot
+
+
+@njit(cache=True, nogil=True)
+def _orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray, rot: FloatArray) -> None:
+    """Fill ``rot`` (n, 3, 3): the attitude quaternion composed sample by sample with the exact
+    rotation of each trapezoid increment (angle |ω̄|·dt about ω̄), kept unit, as matrices.
+    Sequential, so each output depends only on the samples up to it."""
+    n = t.shape[0]
+    d2r = math.pi / 180.0
+    qn = math.sqrt(q0[0] * q0[0] + q0[1] * q0[1] + q0[2] * q0[2] + q0[3] * q0[3])
+    w, x, y, z = q0[0] / qn, q0[1] / qn, q0[2] / qn, q0[3] / qn
+    for k in range(n):
+        if k > 0:
+            dt = t[k] - t[k - 1]
+            r0 = 0.5 * (gyr_dps[k, 0] + gyr_dps[k - 1, 0]) * d2r * dt
+            r1 = 0.5 * (gyr_dps[k, 1] + gyr_dps[k - 1, 1]) * d2r * dt
+            r2 = 0.5 * (gyr_dps[k, 2] + gyr_dps[k - 1, 2]) * d2r * dt
+            ang = math.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+            half = 0.5 * ang
+            c = math.cos(half)
+            s = math.sin(half) / ang if ang > 1e-12 else 0.5  # sin(ang/2)/ang, safe at 0
+            bw, bx, by, bz = c, r0 * s, r1 * s, r2 * s
+            w, x, y, z = (w * bw - x * bx - y * by - z * bz,
+                          w * bx + x * bw + y * bz - z * by,
+                          w * by - x * bz + y * bw + z * bx,
+                          w * bz + x * by - y * bx + z * bw)
+            qn = math.sqrt(w * w + x * x + y * y + z * z)
+            w, x, y, z = w / qn, x / qn, y / qn, z / qn
+        rot[k, 0, 0] = 1 - 2 * (y * y + z * z)
+        rot[k, 0, 1] = 2 * (x * y - w * z)
+        rot[k, 0, 2] = 2 * (x * z + w * y)
+        rot[k, 1, 0] = 2 * (x * y + w * z)
+        rot[k, 1, 1] = 1 - 2 * (x * x + z * z)
+        rot[k, 1, 2] = 2 * (y * z - w * x)
+        rot[k, 2, 0] = 2 * (x * z - w * y)
+        rot[k, 2, 1] = 2 * (y * z + w * x)
+        rot[k, 2, 2] = 1 - 2 * (x * x + y * y)
+
+
+@njit(cache=True, nogil=True)
+def _segment(t: FloatArray, acc: FloatArray, gyr_dps: FloatArray, q0: FloatArray,
+             gravity: float, zupt_end: bool, rot: FloatArray, vel: FloatArray, pos: FloatArray,
+             pitch_deg: FloatArray, drift: FloatArray) -> None:
+    """The strapdown loop of :func:`integrate_segment` (outputs filled in place)."""
+    n = t.shape[0]
+    _orientation(t, gyr_dps, q0, rot)
+    p0 = p1 = p2 = 0.0  # previous gravity-free world acceleration
+    v0 = v1 = v2 = 0.0
+    for k in range(n):
+        a0 = rot[k, 0, 0] * acc[k, 0] + rot[k, 0, 1] * acc[k, 1] + rot[k, 0, 2] * acc[k, 2]
+        a1 = rot[k, 1, 0] * acc[k, 0] + rot[k, 1, 1] * acc[k, 1] + rot[k, 1, 2] * acc[k, 2]
+        a2 = rot[k, 2, 0] * acc[k, 0] + rot[k, 2, 1] * acc[k, 1] + rot[k, 2, 2] * acc[k, 2]
+        a2 -= gravity
+        if k > 0:
+            dt = t[k] - t[k - 1]
+            v0 += 0.5 * (a0 + p0) * dt
+            v1 += 0.5 * (a1 + p1) * dt
+            v2 += 0.5 * (a2 + p2) * dt
+        vel[k, 0], vel[k, 1], vel[k, 2] = v0, v1, v2
+        p0, p1, p2 = a0, a1, a2
+        s = min(1.0, max(-1.0, rot[k, 2, 0]))
+        pitch_deg[k] = math.degrees(math.asin(s))
+    drift[0] = drift[1] = drift[2] = 0.0
+    span = t[n - 1] - t[0]
+    if zupt_end:
+        drift[0], drift[1], drift[2] = vel[n - 1, 0], vel[n - 1, 1], vel[n - 1, 2]
+        for k in range(n):
+            f = (t[k] - t[0]) / span if span > 0 else 0.0
+            vel[k, 0] -= f * drift[0]
+            vel[k, 1] -= f * drift[1]
+            vel[k, 2] -= f * drift[2]
+    pos[0, 0] = pos[0, 1] = pos[0, 2] = 0.0
+    for k in range(1, n):
+        dt = t[k] - t[k - 1]
+        pos[k, 0] = pos[k - 1, 0] + 0.5 * (vel[k, 0] + vel[k - 1, 0]) * dt
+        pos[k, 1] = pos[k - 1, 1] + 0.5 * (vel[k, 1] + vel[k - 1, 1]) * dt
+        pos[k, 2] = pos[k - 1, 2] + 0.5 * (vel[k, 2] + vel[k - 1, 2]) * dt
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +197,6 @@ def integrate_segment(
     gyr_dps: FloatArray,
     q0: FloatArray,
     gravity: float = STANDARD_GRAVITY,
-    drift_gain: float = 0.0,
     zupt_end: bool = True,
 ) -> SegmentMotion:
     """Strapdown integration with zero velocity at both ends (see module docstring).
@@ -157,29 +204,22 @@ def integrate_segment(
     t (n,) s; acc (n, 3) m/s² specific force; gyr_dps (n, 3) deg/s, bias already removed;
     q0 the foot → world attitude at ``t[0]``. ``zupt_end=False``: the segment has no closing
     rest point yet (a landing decided during the landing rotation); the velocity is then only
-    anchored at ``t[0]`` and nothing is removed (``drift_m_s`` = 0).
+    anchored at ``t[0]`` and nothing is removed (``drift_m_s`` = 0). The velocity error removed
+    at the closing anchor is taken to have grown linearly in time over the segment.
     """
-    rot = integrate_orientation(t, gyr_dps, q0)
-    acc_w = np.einsum("nij,nj->ni", rot, acc)
-    acc_w[:, 2] -= gravity
-    dt = np.diff(t)
-    vel = np.zeros_like(acc_w)
-    np.cumsum(0.5 * (acc_w[1:] + acc_w[:-1]) * dt[:, None], axis=0, out=vel[1:])
-    # the velocity error accrues with time and, much faster, during high specific force
-    # (impacts, sensor saturation, scale errors): remove it in proportion to that rate
-    fnorm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-    rate = 1.0 + drift_gain * ((fnorm - gravity) / gravity) ** 2
-    wcum = np.zeros_like(t)
-    np.cumsum(0.5 * (rate[1:] + rate[:-1]) * dt, out=wcum[1:])
-    frac = wcum / wcum[-1] if wcum[-1] > 0 else np.zeros_like(t)
-    drift = vel[-1].copy() if zupt_end else np.zeros(3)
-    if zupt_end:
-        vel -= frac[:, None] * drift[None, :]
-    pos = np.zeros_like(vel)
-    np.cumsum(0.5 * (vel[1:] + vel[:-1]) * dt[:, None], axis=0, out=pos[1:])
-    pitch = np.rad2deg(np.arcsin(np.clip(rot[:, 2, 0], -1.0, 1.0)))
-    heading = float(np.arctan2(rot[-1, 1, 0], rot[-1, 0, 0]))
+    n = t.shape[0]
+    rot = np.empty((n, 3, 3))
+    vel = np.empty((n, 3))
+    pos = np.empty((n, 3))
+    pitch = np.empty(n)
+    drift = np.empty(3)
+    _segment(np.ascontiguousarray(t, dtype=np.float64),
+             np.ascontiguousarray(acc, dtype=np.float64),
+             np.ascontiguousarray(gyr_dps, dtype=np.float64),
+             np.asarray(q0, dtype=np.float64), float(gravity), bool(zupt_end),
+             rot, vel, pos, pitch, drift)
+    heading = math.atan2(rot[-1, 1, 0], rot[-1, 0, 0])
     return SegmentMotion(
         rot=rot, vel=vel, pos=pos, pitch_deg=pitch, end_heading_rad=heading,
-        drift_m_s=float(np.linalg.norm(drift)),
+        drift_m_s=math.sqrt(float(drift @ drift)),
     )
