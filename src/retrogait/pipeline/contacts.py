@@ -306,6 +306,44 @@ def find_contacts(
                     swing_angle_deg=float(out[2]), strike_at_s=float(out[3]))
 
 
+def contacts_of_motion(t: FloatArray, gyr_dps: FloatArray, rot: FloatArray, vel: FloatArray,
+                       acc: FloatArray, min_lobe_dps: float = 30.0, lobe_fraction: float = 0.15
+                       ) -> tuple[Contacts | None, float]:
+    """:func:`find_contacts` of a strapdown-integrated segment, and the time of its fastest
+    motion (s): pitch rate ``gyr_dps[:, 1]`` (foot frame, deg/s), speed and foot-frame
+    velocity from ``rot`` (n, 3, 3, foot → world) and ``vel`` (n, 3, world, m/s), impact from
+    ``acc`` (n, 3, specific force, m/s², any fixed frame)."""
+    out = np.empty(5)
+    ok = _contacts_of_motion(t, gyr_dps, rot, vel, acc, min_lobe_dps, lobe_fraction, out)
+    c = Contacts(toe_off_s=float(out[0]), initial_contact_s=float(out[1]),
+                 swing_angle_deg=float(out[2]), strike_at_s=float(out[3])) if ok else None
+    return c, float(out[4])
+
+
+@njit(cache=True, nogil=True)
+def _contacts_of_motion(t: FloatArray, gyr_dps: FloatArray, rot: FloatArray, vel: FloatArray,
+                        acc: FloatArray, min_lobe_dps: float, lobe_fraction: float,
+                        out: FloatArray) -> bool:
+    n = t.shape[0]
+    speed = np.empty(n)
+    vel_foot = np.empty((n, 3))
+    kf = 0
+    for i in range(n):
+        v0, v1, v2 = vel[i, 0], vel[i, 1], vel[i, 2]
+        speed[i] = math.sqrt(v0 * v0 + v1 * v1 + v2 * v2)
+        if speed[i] > speed[kf]:
+            kf = i
+        for c in range(3):
+            vel_foot[i, c] = rot[i, 0, c] * v0 + rot[i, 1, c] * v1 + rot[i, 2, c] * v2
+    out[4] = t[kf] if n else math.nan
+    if n < 3:
+        return False
+    x = np.ascontiguousarray(gyr_dps[:, 1])
+    return _find_contacts(np.ascontiguousarray(t), x, min_lobe_dps, lobe_fraction, speed,
+                          np.ascontiguousarray(gyr_dps), vel_foot, np.ascontiguousarray(acc),
+                          out)
+
+
 @njit(cache=True, nogil=True)
 def _find_contacts(t: FloatArray, x: FloatArray, min_lobe_dps: float, lobe_fraction: float,
                    speed: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray,

@@ -32,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrogait.events import (
@@ -45,16 +46,16 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline.buffer import AD, AX, AZ, GN, GX, GZ, D, E, SampleBuffer, T
-from retrogait.pipeline.contacts import EarlyScan, LobeTracker, find_contacts
+from retrogait.pipeline.buffer import AD, AX, AY, AZ, GN, GX, GY, GZ, D, E, SampleBuffer, T
+from retrogait.pipeline.contacts import EarlyScan, LobeTracker, contacts_of_motion
 from retrogait.pipeline.strapdown import (
     STANDARD_GRAVITY,
     FloatArray,
     SegmentMotion,
-    attitude_from_gravity,
-    integrate_orientation,
-    integrate_segment,
-    quat_from_matrix,
+    attitude_from_gravity_into,
+    orientation_into,
+    quat_from_matrix_into,
+    segment_into,
 )
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
@@ -524,13 +525,10 @@ class SensorPipeline:
         LandingEvent."""
         p = self.params
         t, gyr, motion = self._integrate(prev, d, zupt_end=False)
-        speed = np.sqrt(np.einsum("ij,ij->i", motion.vel, motion.vel))
-        t_fast = float(t[int(np.argmax(speed))])
+        contacts, t_fast = contacts_of_motion(t, gyr, motion.rot, motion.vel,
+                                              self.buf.view(prev, d + 1)[:, AX : AZ + 1],
+                                              p.min_lobe_dps, p.lobe_fraction)
         self._early_fast = (prev, self._tilt, self._bias, t_fast)
-        vel_foot = np.einsum("nji,nj->ni", motion.rot, motion.vel)
-        contacts = find_contacts(t, gyr[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
-                                 gyr_dps=gyr, vel_foot=vel_foot,
-                                 acc=self.buf.view(prev, d + 1)[:, AX : AZ + 1])
         if contacts is None:
             return False
         ic = contacts.initial_contact_s
@@ -573,7 +571,7 @@ class SensorPipeline:
 
         The pitch-rate lobes since ``prev`` are kept for one anchor, bias and tilt (objects
         that are only ever replaced, never changed in place) and extended with the new samples
-        only; each rate depends on its own sample alone (:func:`_foot_rate`), so how the
+        only; each rate depends on its own sample alone (:func:`_pitch_rate`), so how the
         samples are cut into blocks changes nothing. The pre-check's shortcut
         (:meth:`_swing_still_open`) uses the fastest-motion time of the last full check."""
         bias, tilt = self._bias, self._tilt
@@ -584,7 +582,7 @@ class SensorPipeline:
             self._early_lobe_cache = c
         lo = prev + c.tracker.n
         seg = self.buf.view(lo, limit + 1)
-        d = c.tracker.scan_landing(seg[:, T], _foot_rate(seg[:, GX : GZ + 1], bias, tilt, axis=1),
+        d = c.tracker.scan_landing(seg[:, T], _pitch_rate(seg, bias, tilt),
                                    seg[:, E], first - prev, self._early_step, self._t(prev),
                                    self._early_scan, self._swing_open_after(prev))
         return None if d < 0 else prev + d
@@ -601,7 +599,7 @@ class SensorPipeline:
         not depend on how many samples follow (``test_early_integration_is_causal`` checks it
         bit for bit), so the fastest sample over a longer span is the one found by an earlier
         full check or a later one. The tracker holds the lobes of exactly the pitch rate
-        :meth:`_integrate` gives (:func:`_foot_rate`), with the starts and peaks of
+        :meth:`_integrate` gives (:func:`_pitch_rate`), with the starts and peaks of
         :func:`lobes`."""
         fast = self._early_fast
         if fast is None or fast[0] != prev or fast[1] is not self._tilt or (
@@ -645,11 +643,9 @@ class SensorPipeline:
             first_c = alt
             if mc.drift_m_s < motion.drift_m_s:
                 t, gyr, motion = tc, gyc, mc
-        speed = np.sqrt(np.einsum("ij,ij->i", mc.vel, mc.vel))
-        vel_foot = np.einsum("nji,nj->ni", mc.rot, mc.vel)
-        contacts = find_contacts(tc, gyc[:, 1], p.min_lobe_dps, p.lobe_fraction, speed,
-                                 gyr_dps=gyc, vel_foot=vel_foot,
-                                 acc=self.buf.view(first_c, anchor + 1)[:, AX : AZ + 1])
+        contacts, _ = contacts_of_motion(tc, gyc, mc.rot, mc.vel,
+                                         self.buf.view(first_c, anchor + 1)[:, AX : AZ + 1],
+                                         p.min_lobe_dps, p.lobe_fraction)
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
@@ -731,22 +727,27 @@ class SensorPipeline:
         within 10 ms on the simulator's backward run) tilted the estimated vertical by 10–13°,
         which went straight into every pitch, hence into the strike angle of that stride."""
         rows = self.buf.view(first, last + 1)
-        tilt = self._tilt
-        acc = rows[:, AX : AZ + 1] @ tilt.T
-        gyr = _foot_rate(rows[:, GX : GZ + 1], self._bias, tilt)
         ref = self._att_ref.get(first, first)
         if ref < self.buf.start:
             ref = first
         lo = max(self.buf.start, ref - self._n_smooth + 1)
-        q0 = attitude_from_gravity(self.buf.view(lo, ref + 1)[:, AX : AZ + 1].mean(axis=0)
-                                   @ tilt.T)
-        if ref < first:  # carry the attitude from the stillest sample to the anchor
-            pre = self.buf.view(ref, first + 1)
-            q0 = quat_from_matrix(integrate_orientation(
-                pre[:, T], _foot_rate(pre[:, GX : GZ + 1], self._bias, tilt), q0)[-1])
-        t = rows[:, T]
-        return t, gyr, integrate_segment(t, acc, gyr, q0, self.params.gravity_m_s2,
-                                         zupt_end=zupt_end)
+        # carry the attitude from the stillest sample to the anchor
+        pre = self.buf.view(ref, first + 1) if ref < first else rows[:0]
+        n = rows.shape[0]
+        t = np.empty(n)
+        gyr = np.empty((n, 3))
+        rot = np.empty((n, 3, 3))
+        vel = np.empty((n, 3))
+        pos = np.empty((n, 3))
+        pitch = np.empty(n)
+        drift = np.empty(3)
+        _integrate_rows(rows, self.buf.view(lo, ref + 1), pre, self._tilt, self._bias,
+                        self.params.gravity_m_s2, zupt_end, t, gyr, rot, vel, pos, pitch, drift)
+        motion = SegmentMotion(
+            rot=rot, vel=vel, pos=pos, pitch_deg=pitch,
+            end_heading_rad=math.atan2(rot[-1, 1, 0], rot[-1, 0, 0]),
+            drift_m_s=math.sqrt(drift[0] * drift[0] + drift[1] * drift[1] + drift[2] * drift[2]))
+        return t, gyr, motion
 
     def _set_activity(self, act: Activity, t_s: float, emitted: float, events: list[Event]
                       ) -> None:
@@ -761,19 +762,66 @@ class SensorPipeline:
         self.activity = act
 
 
-def _foot_rate(gyr: FloatArray, bias: FloatArray, tilt: FloatArray, axis: int | None = None
-               ) -> FloatArray:
-    """Calibrated rate (deg/s, foot frame): ``(gyr − bias)`` rotated by ``tilt``, (n, 3), or
-    only its component ``axis``, (n,). Elementwise products and sums in a fixed order, so every
-    value depends on its own sample alone, bit for bit, whatever the number of rows (a matrix
-    product may round differently by array size) and the one-axis values equal the column of
-    the full result: the early-landing pre-check extends its pitch-rate lobes sample by sample
-    and must see exactly the pitch rate the full analysis sees."""
-    d = gyr - bias
-    if axis is not None:
-        r = tilt[axis]
-        return d[:, 0] * r[0] + d[:, 1] * r[1] + d[:, 2] * r[2]
-    return d[:, 0:1] * tilt[:, 0] + d[:, 1:2] * tilt[:, 1] + d[:, 2:3] * tilt[:, 2]
+@njit(cache=True, nogil=True, inline="always")
+def _rate(rows: FloatArray, i: int, bias: FloatArray, tilt: FloatArray, r: int) -> float:
+    """Calibrated rate about foot axis ``r`` (deg/s) of table row ``i``: ``(gyr − bias)``
+    rotated by ``tilt``, products summed in a fixed order, so the value depends on its own
+    sample alone, bit for bit, wherever it is computed."""
+    return ((rows[i, GX] - bias[0]) * tilt[r, 0] + (rows[i, GY] - bias[1]) * tilt[r, 1]
+            + (rows[i, GZ] - bias[2]) * tilt[r, 2])
+
+
+@njit(cache=True, nogil=True)
+def _pitch_rate(rows: FloatArray, bias: FloatArray, tilt: FloatArray) -> FloatArray:
+    """Calibrated pitch rate (deg/s, foot y) of table rows: the early-landing pre-check
+    must see exactly the pitch rate the full analysis (:func:`_integrate_rows`) sees."""
+    out = np.empty(rows.shape[0])
+    for i in range(rows.shape[0]):
+        out[i] = _rate(rows, i, bias, tilt, 1)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _integrate_rows(rows: FloatArray, att: FloatArray, pre: FloatArray, tilt: FloatArray,
+                    bias: FloatArray, gravity: float, zupt_end: bool, t: FloatArray,
+                    gyr: FloatArray, rot: FloatArray, vel: FloatArray, pos: FloatArray,
+                    pitch: FloatArray, drift: FloatArray) -> None:
+    """Strapdown integration of sample-table ``rows`` (nominal foot frame; the first row is a
+    zero-velocity anchor) after calibration (``tilt``, gyro ``bias``), filling times ``t``,
+    calibrated rates ``gyr`` (deg/s) and the motion (:func:`integrate_segment`). The opening
+    attitude comes from gravity = the mean specific force of the ``att`` rows, carried by the
+    gyro over the ``pre`` rows (empty: none) when it was read before the anchor."""
+    n = rows.shape[0]
+    acc = np.empty((n, 3))
+    for i in range(n):
+        t[i] = rows[i, T]
+        for r in range(3):
+            acc[i, r] = (rows[i, AX] * tilt[r, 0] + rows[i, AY] * tilt[r, 1]
+                         + rows[i, AZ] * tilt[r, 2])
+            gyr[i, r] = _rate(rows, i, bias, tilt, r)
+    m0 = m1 = m2 = 0.0
+    for i in range(att.shape[0]):
+        m0 += att[i, AX]
+        m1 += att[i, AY]
+        m2 += att[i, AZ]
+    k = att.shape[0]
+    m0, m1, m2 = m0 / k, m1 / k, m2 / k
+    q0 = np.empty(4)
+    attitude_from_gravity_into(m0 * tilt[0, 0] + m1 * tilt[0, 1] + m2 * tilt[0, 2],
+                           m0 * tilt[1, 0] + m1 * tilt[1, 1] + m2 * tilt[1, 2],
+                           m0 * tilt[2, 0] + m1 * tilt[2, 1] + m2 * tilt[2, 2], q0)
+    p = pre.shape[0]
+    if p > 1:
+        pt = np.empty(p)
+        pg = np.empty((p, 3))
+        for i in range(p):
+            pt[i] = pre[i, T]
+            for r in range(3):
+                pg[i, r] = _rate(pre, i, bias, tilt, r)
+        prot = np.empty((p, 3, 3))
+        orientation_into(pt, pg, q0, prot)
+        quat_from_matrix_into(prot[p - 1], q0)
+    segment_into(t, acc, gyr, q0, gravity, zupt_end, rot, vel, pos, pitch, drift)
 
 
 def _min_rotation(a: FloatArray, b: FloatArray) -> FloatArray:

@@ -34,35 +34,57 @@ def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
     World z = the measured up direction; world x = horizontal projection of the foot's x axis
     (the heading is defined by the toes, not measured).
     """
-    z = f_up / np.linalg.norm(f_up)
-    x = np.array([1.0, 0.0, 0.0]) - z[0] * z
-    nx = np.linalg.norm(x)
+    q = np.empty(4)
+    attitude_from_gravity_into(float(f_up[0]), float(f_up[1]), float(f_up[2]), q)
+    return q
+
+
+@njit(cache=True, nogil=True)
+def attitude_from_gravity_into(f0: float, f1: float, f2: float, q: FloatArray) -> None:
+    nf = math.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+    z0, z1, z2 = f0 / nf, f1 / nf, f2 / nf
+    x0, x1, x2 = 1.0 - z0 * z0, -z0 * z1, -z0 * z2
+    nx = math.sqrt(x0 * x0 + x1 * x1 + x2 * x2)
     if nx < 1e-6:  # toes pointing straight up/down: fall back to the y axis for heading
-        x = np.array([0.0, 0.0, 1.0]) - z[2] * z
-        nx = np.linalg.norm(x)
-    x /= nx
-    y = np.array([z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]])
-    rot = np.vstack([x, y, z])  # rows: world axes in foot coordinates -> v_world = rot @ v_foot
-    return quat_from_matrix(rot)
+        x0, x1, x2 = -z2 * z0, -z2 * z1, 1.0 - z2 * z2
+        nx = math.sqrt(x0 * x0 + x1 * x1 + x2 * x2)
+    x0, x1, x2 = x0 / nx, x1 / nx, x2 / nx
+    m = np.empty((3, 3))  # rows: world axes in foot coordinates -> v_world = m @ v_foot
+    m[0, 0], m[0, 1], m[0, 2] = x0, x1, x2
+    m[1, 0], m[1, 1], m[1, 2] = z1 * x2 - z2 * x1, z2 * x0 - z0 * x2, z0 * x1 - z1 * x0
+    m[2, 0], m[2, 1], m[2, 2] = z0, z1, z2
+    quat_from_matrix_into(m, q)
 
 
 def quat_from_matrix(m: FloatArray) -> FloatArray:
     """Unit quaternion [w, x, y, z] of a rotation matrix (Shepperd's method)."""
+    q = np.empty(4)
+    quat_from_matrix_into(np.ascontiguousarray(m, dtype=np.float64), q)
+    return q
+
+
+@njit(cache=True, nogil=True)
+def quat_from_matrix_into(m: FloatArray, q: FloatArray) -> None:
     tr = m[0, 0] + m[1, 1] + m[2, 2]
     if tr > 0:
-        s = np.sqrt(tr + 1.0) * 2
-        q = [0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s]
+        s = math.sqrt(tr + 1.0) * 2
+        q[0], q[1], q[2], q[3] = (0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s,
+                                  (m[1, 0] - m[0, 1]) / s)
     elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
-        s = np.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
-        q = [(m[2, 1] - m[1, 2]) / s, 0.25 * s, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s]
+        s = math.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
+        q[0], q[1], q[2], q[3] = ((m[2, 1] - m[1, 2]) / s, 0.25 * s, (m[0, 1] + m[1, 0]) / s,
+                                  (m[0, 2] + m[2, 0]) / s)
     elif m[1, 1] > m[2, 2]:
-        s = np.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
-        q = [(m[0, 2] - m[2, 0]) / s, (m[0, 1] + m[1, 0]) / s, 0.25 * s, (m[1, 2] + m[2, 1]) / s]
+        s = math.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
+        q[0], q[1], q[2], q[3] = ((m[0, 2] - m[2, 0]) / s, (m[0, 1] + m[1, 0]) / s, 0.25 * s,
+                                  (m[1, 2] + m[2, 1]) / s)
     else:
-        s = np.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
-        q = [(m[1, 0] - m[0, 1]) / s, (m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s]
-    out = np.asarray(q, dtype=np.float64)
-    return out / np.linalg.norm(out)
+        s = math.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
+        q[0], q[1], q[2], q[3] = ((m[1, 0] - m[0, 1]) / s, (m[0, 2] + m[2, 0]) / s,
+                                  (m[1, 2] + m[2, 1]) / s, 0.25 * s)
+    nq = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    for k in range(4):
+        q[k] /= nq
 
 
 def quat_to_matrices(w: FloatArray, x: FloatArray, y: FloatArray, z: FloatArray) -> FloatArray:
@@ -90,14 +112,14 @@ def integrate_orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray) ->
     gyr in deg/s, foot frame; increments use the mean rate of consecutive samples (trapezoid).
     """
     rot = np.empty((t.shape[0], 3, 3))
-    _orientation(np.ascontiguousarray(t, dtype=np.float64),
+    orientation_into(np.ascontiguousarray(t, dtype=np.float64),
                  np.ascontiguousarray(gyr_dps, dtype=np.float64),
                  np.asarray(q0, dtype=np.float64), rot)
     return rot
 
 
 @njit(cache=True, nogil=True)
-def _orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray, rot: FloatArray) -> None:
+def orientation_into(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray, rot: FloatArray) -> None:
     """Fill ``rot`` (n, 3, 3): the attitude quaternion composed sample by sample with the exact
     rotation of each trapezoid increment (angle |ω̄|·dt about ω̄), kept unit, as matrices.
     Sequential, so each output depends only on the samples up to it."""
@@ -134,12 +156,12 @@ def _orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray, rot: FloatA
 
 
 @njit(cache=True, nogil=True)
-def _segment(t: FloatArray, acc: FloatArray, gyr_dps: FloatArray, q0: FloatArray,
+def segment_into(t: FloatArray, acc: FloatArray, gyr_dps: FloatArray, q0: FloatArray,
              gravity: float, zupt_end: bool, rot: FloatArray, vel: FloatArray, pos: FloatArray,
              pitch_deg: FloatArray, drift: FloatArray) -> None:
     """The strapdown loop of :func:`integrate_segment` (outputs filled in place)."""
     n = t.shape[0]
-    _orientation(t, gyr_dps, q0, rot)
+    orientation_into(t, gyr_dps, q0, rot)
     p0 = p1 = p2 = 0.0  # previous gravity-free world acceleration
     v0 = v1 = v2 = 0.0
     for k in range(n):
@@ -213,7 +235,7 @@ def integrate_segment(
     pos = np.empty((n, 3))
     pitch = np.empty(n)
     drift = np.empty(3)
-    _segment(np.ascontiguousarray(t, dtype=np.float64),
+    segment_into(np.ascontiguousarray(t, dtype=np.float64),
              np.ascontiguousarray(acc, dtype=np.float64),
              np.ascontiguousarray(gyr_dps, dtype=np.float64),
              np.asarray(q0, dtype=np.float64), float(gravity), bool(zupt_end),
