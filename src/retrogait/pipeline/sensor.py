@@ -28,6 +28,7 @@ gives identical events. Memory is a fixed ring of ``buffer_s`` seconds.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from dataclasses import dataclass
 
@@ -327,8 +328,8 @@ class SensorPipeline:
 
     def _threshold(self) -> float:
         p = self.params
-        peak = float(np.median(np.asarray(self._peaks)))
-        return float(np.clip(p.quiet_fraction * peak, p.quiet_min_dps, p.quiet_max_dps))
+        peak = statistics.median(self._peaks)  # (of ≤ 5 floats: no NumPy call)
+        return min(max(p.quiet_fraction * peak, p.quiet_min_dps), p.quiet_max_dps)
 
     def _time_index(self, t_target: float, i0: int, i1: int) -> int | None:
         """First absolute index in [i0, i1) with t >= t_target, or None."""
