@@ -1,4 +1,4 @@
-"""Initial contact and toe-off from the foot's sagittal angular velocity (pure NumPy).
+"""Initial contact and toe-off from the foot's sagittal angular velocity (compiled loops).
 
 Between two stances the foot's pitch rate (gyro about the foot's mediolateral y axis; positive =
 toes down) is a sequence of *lobes* of alternating sign. The swing itself is the lobe holding

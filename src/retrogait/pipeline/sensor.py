@@ -61,8 +61,6 @@ from retrogait.pipeline.strapdown import (
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
 
-_SMALL_BLOCK = 8  # blocks up to this many samples are written by plain-float arithmetic
-
 
 class PipelineParams(BaseModel):
     """Parameters of the per-sensor pipeline; physical units in the names."""
@@ -164,8 +162,7 @@ class SensorPipeline:
         self.rate_hz = float(rate_hz or sensor.rate_hz or 200.0)
         self.samples_seen = 0
         self._last_t: float | None = None
-        self._r_nominal = sensor.mounting.sensor_to_foot()
-        self._r_rows = tuple(tuple(float(v) for v in row) for row in self._r_nominal)
+        self._r_nominal = np.ascontiguousarray(sensor.mounting.sensor_to_foot(), dtype=np.float64)
         cap = max(256, int(np.ceil(p.buffer_s * self.rate_hz)))
         self.buf = SampleBuffer(cap)
         self._chunk = cap // 4
@@ -238,93 +235,16 @@ class SensorPipeline:
     # ------------------------------------------------------------------ samples
     def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
         """Rotate samples (sensor frame) into the nominal foot frame and write them and their
-        features straight into the ring buffer.
-
-        Every value is computed by the same elementwise products and sums in the same order
-        (foot axis r = (s0·R[r,0] + s1·R[r,1]) + s2·R[r,2]; |v| = √((x² + y²) + z²)), by NumPy
-        for big blocks and by plain floats for notification-sized ones (a few samples: ~20
-        NumPy calls cost more than the arithmetic), so both give the same bits."""
+        features straight into the ring buffer (:func:`_append_rows`, one compiled call
+        whatever the block size, so any block size gives the same bits)."""
         n = t.shape[0]
         first = self.buf.extend(n)
-        if n <= _SMALL_BLOCK:
-            self._append_small(first, t, acc, gyr)
-            return
-        rows = self.buf.data[first - self.buf.base : first - self.buf.base + n]
-        rows[:, T] = t
-        r = self._r_nominal
-        for k in range(3):
-            rows[:, AX + k] = acc[:, 0] * r[k, 0] + acc[:, 1] * r[k, 1] + acc[:, 2] * r[k, 2]
-            rows[:, GX + k] = gyr[:, 0] * r[k, 0] + gyr[:, 1] * r[k, 1] + gyr[:, 2] * r[k, 2]
-        a = rows[:, AX : AZ + 1]
-        w = rows[:, GX : GZ + 1]
-        rows[:, GN] = np.sqrt(w[:, 0] * w[:, 0] + w[:, 1] * w[:, 1] + w[:, 2] * w[:, 2])
-        rows[:, AD] = np.abs(np.sqrt(a[:, 0] * a[:, 0] + a[:, 1] * a[:, 1] + a[:, 2] * a[:, 2])
-                             - self.params.gravity_m_s2)
-        self._smooth(first, n)
-
-    def _append_small(self, first: int, t: FloatArray, acc: FloatArray, gyr: FloatArray
-                      ) -> None:
-        """:meth:`_append` and :meth:`_smooth` of a few samples in plain floats (same
-        operations, same order, same results)."""
-        (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = self._r_rows
-        g = self.params.gravity_m_s2
-        m = self._n_smooth
         buf = self.buf
-        lo = max(buf.start, first - m + 1)
-        gns: list[float] = []
-        ads: list[float] = []
-        for gn_ad in buf.data[lo - buf.base : first - buf.base, GN : AD + 1].tolist():
-            gns.append(gn_ad[0])
-            ads.append(gn_ad[1])
-        out = []
-        for ti, (a0, a1, a2), (w0, w1, w2) in zip(t.tolist(), acc.tolist(), gyr.tolist(),
-                                                  strict=True):
-            fa0 = a0 * r00 + a1 * r01 + a2 * r02
-            fa1 = a0 * r10 + a1 * r11 + a2 * r12
-            fa2 = a0 * r20 + a1 * r21 + a2 * r22
-            fw0 = w0 * r00 + w1 * r01 + w2 * r02
-            fw1 = w0 * r10 + w1 * r11 + w2 * r12
-            fw2 = w0 * r20 + w1 * r21 + w2 * r22
-            gn = math.sqrt(fw0 * fw0 + fw1 * fw1 + fw2 * fw2)
-            ad = abs(math.sqrt(fa0 * fa0 + fa1 * fa1 + fa2 * fa2) - g)
-            gns.append(gn)
-            ads.append(ad)
-            if m == 1:
-                e, d = gn, ad
-            else:
-                k = min(len(gns), m)  # fewer at the stream start: a partial window's mean
-                e = gns[-k]
-                d = ads[-k]
-                for j in range(1 - k, 0):
-                    e += gns[j]
-                    d += ads[j]
-                e /= k
-                d /= k
-            out.append((ti, fa0, fa1, fa2, fw0, fw1, fw2, gn, ad, e, d))
-        buf.data[first - buf.base : first - buf.base + len(out)] = out
-
-    def _smooth(self, first: int, n: int) -> None:
-        """Causal moving average of the columns (GN, AD) into (E, D) for the rows just
-        appended; each value depends only on its own window (summed in window order, then
-        divided), so block boundaries change nothing."""
-        m = self._n_smooth
-        buf = self.buf
-        lo = max(buf.start, first - m + 1)
-        x = buf.data[lo - buf.base : first + n - buf.base, GN : AD + 1]
-        out = buf.data[first - buf.base : first + n - buf.base, E : D + 1]
-        if m == 1:
-            out[:] = x
-            return
-        full_from = max(first, lo + m - 1)
-        size = first + n - full_from
-        if size > 0:
-            j0 = full_from - m + 1 - lo
-            acc = x[j0 : j0 + size] + x[j0 + 1 : j0 + 1 + size]
-            for k in range(2, m):
-                acc += x[j0 + k : j0 + k + size]
-            np.divide(acc, m, out=out[full_from - first :])
-        for i in range(first, min(full_from, first + n)):  # stream start: partial windows
-            out[i - first] = x[: i - lo + 1].mean(axis=0)
+        _append_rows(buf.data, first - buf.base, max(buf.start, first - self._n_smooth + 1)
+                     - buf.base, np.ascontiguousarray(t, dtype=np.float64),
+                     np.ascontiguousarray(acc, dtype=np.float64),
+                     np.ascontiguousarray(gyr, dtype=np.float64), self._r_nominal,
+                     self.params.gravity_m_s2, self._n_smooth)
 
     def _threshold(self) -> float:
         p = self.params
@@ -343,28 +263,15 @@ class SensorPipeline:
         """First absolute index in [i0, i1) where the foot becomes quiet (``below``: e < thr
         and d < quiet_acc) or stops being quiet (e > thr or d > quiet_acc × exit factor)."""
         p = self.params
-        if i1 - i0 <= _SMALL_BLOCK:  # a notification's worth: plain floats, one NumPy call
-            qa = p.quiet_acc_m_s2
-            rows = self.buf.view(i0, i1)[:, E : D + 1].tolist()
-            if below:
-                for k, (e, d) in enumerate(rows):
-                    if e < thr and d < qa:
-                        return i0 + k
-            else:
-                qx = qa * p.quiet_exit_factor
-                for k, (e, d) in enumerate(rows):
-                    if e > thr or d > qx:
-                        return i0 + k
-            return None
-        v = self.buf.view(i0, i1)
+        buf = self.buf
+        if i0 < buf.base or i1 > buf.end or i0 > i1:
+            raise IndexError(f"rows [{i0}, {i1}) not held")
         if below:
-            hit = (v[:, E] < thr) & (v[:, D] < p.quiet_acc_m_s2)
+            k = _first_row(buf.data, i0 - buf.base, i1 - buf.base, True, thr, p.quiet_acc_m_s2)
         else:
-            hit = (v[:, E] > thr) | (v[:, D] > p.quiet_acc_m_s2 * p.quiet_exit_factor)
-        if not hit.size:
-            return None
-        k = int(hit.argmax())  # first True (argmax of a boolean array)
-        return i0 + k if hit[k] else None
+            k = _first_row(buf.data, i0 - buf.base, i1 - buf.base, False, thr,
+                           p.quiet_acc_m_s2 * p.quiet_exit_factor)
+        return None if k < 0 else k + buf.base
 
     # ------------------------------------------------------------------ state machine
     def _advance(self, events: list[Event]) -> None:
@@ -823,6 +730,50 @@ def _integrate_rows(rows: FloatArray, att: FloatArray, pre: FloatArray, tilt: Fl
         orientation_into(pt, pg, q0, prot)
         quat_from_matrix_into(prot[p - 1], q0)
     segment_into(t, acc, gyr, q0, gravity, zupt_end, rot, vel, pos, pitch, drift)
+
+
+@njit(cache=True, nogil=True)
+def _append_rows(data: FloatArray, row0: int, lo: int, t: FloatArray, acc: FloatArray,
+                 gyr: FloatArray, r_nominal: FloatArray, gravity: float, m: int) -> None:
+    """Write samples (sensor frame: acc m/s², gyr deg/s) into sample-table rows ``row0``… as
+    nominal foot frame (foot axis r = (s0·R[r,0] + s1·R[r,1]) + s2·R[r,2]) with |gyr|,
+    | |acc| − g | and their causal moving averages over ``m`` samples (E, D: each the sum of
+    its window in window order, then divided; shorter windows at the stream start, whose
+    first held row is ``lo``), so a value depends only on its own window."""
+    for i in range(t.shape[0]):
+        row = data[row0 + i]
+        row[T] = t[i]
+        for r in range(3):
+            row[AX + r] = (acc[i, 0] * r_nominal[r, 0] + acc[i, 1] * r_nominal[r, 1]
+                           + acc[i, 2] * r_nominal[r, 2])
+            row[GX + r] = (gyr[i, 0] * r_nominal[r, 0] + gyr[i, 1] * r_nominal[r, 1]
+                           + gyr[i, 2] * r_nominal[r, 2])
+        row[GN] = math.sqrt(row[GX] * row[GX] + row[GY] * row[GY] + row[GZ] * row[GZ])
+        row[AD] = abs(math.sqrt(row[AX] * row[AX] + row[AY] * row[AY] + row[AZ] * row[AZ])
+                      - gravity)
+        j0 = max(lo, row0 + i - m + 1)
+        e = data[j0, GN]
+        d = data[j0, AD]
+        for j in range(j0 + 1, row0 + i + 1):
+            e += data[j, GN]
+            d += data[j, AD]
+        k = row0 + i + 1 - j0
+        row[E] = e / k
+        row[D] = d / k
+
+
+@njit(cache=True, nogil=True)
+def _first_row(data: FloatArray, r0: int, r1: int, below: bool, thr: float, acc_thr: float
+               ) -> int:
+    """First table row in [r0, r1) where the foot becomes quiet (``below``: E < thr and
+    D < acc_thr) or stops being quiet (E > thr or D > acc_thr); -1 if none."""
+    for r in range(r0, r1):
+        if below:
+            if data[r, E] < thr and data[r, D] < acc_thr:
+                return r
+        elif data[r, E] > thr or data[r, D] > acc_thr:
+            return r
+    return -1
 
 
 def _min_rotation(a: FloatArray, b: FloatArray) -> FloatArray:

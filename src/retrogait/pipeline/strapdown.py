@@ -1,4 +1,4 @@
-"""Strapdown integration of one foot segment between two zero-velocity anchors (pure NumPy).
+"""Strapdown integration of one foot segment between two zero-velocity anchors.
 
 Frames: the input is in the **foot frame** (x toes, y left, z up when flat; see
 :mod:`retrogait.mounting`). The output is in a **stride world frame**: z up (gravity), x the
