@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -668,6 +669,37 @@ class SensorPipeline:
             )
         )
         self.activity = act
+
+
+_warm = False
+
+
+def warm_up() -> float:
+    """Compile (first run on a machine, ~20 s here; numba caches the machine code in
+    ``__pycache__``) or load the pipeline's compiled loops now, by feeding one synthetic
+    stride through a throwaway pipeline, so that no stream stalls on it later (a live session
+    would otherwise queue, and perhaps drop, the first notifications while it compiles).
+    Once per process; returns the seconds it took."""
+    global _warm
+    if _warm:
+        return 0.0
+    t0 = time.perf_counter()
+    from retrogait.mounting import Mounting
+    from retrogait.recording.format import SensorInfo
+
+    info = SensorInfo(id="warmup", profile="imported", placement="right_foot",
+                      mounting=Mounting(toe_axis="+x", up_axis="+z"), rate_hz=100.0)
+    t = np.arange(400) / 100.0
+    swing = (t > 1.5) & (t < 2.0)
+    gyr = np.zeros((t.size, 3))
+    gyr[:, 1] = np.where(swing, 400.0 * np.sin(2 * np.pi * (t - 1.5) / 0.5), 0.0)
+    acc = np.tile([0.0, 0.0, STANDARD_GRAVITY], (t.size, 1))
+    acc[swing, 0] = 20.0 * np.sin(2 * np.pi * (t[swing] - 1.5) / 0.5)
+    pipe = SensorPipeline(info, rate_hz=100.0)
+    for i in range(0, t.size, 4):
+        pipe.process(TimedBlock(t=t[i : i + 4], acc=acc[i : i + 4], gyr=gyr[i : i + 4]))
+    _warm = True
+    return time.perf_counter() - t0
 
 
 @njit(cache=True, nogil=True, inline="always")
