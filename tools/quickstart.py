@@ -32,7 +32,10 @@ def ensure_env(extras: str) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - users may run an older python3
         sys.exit(f"retrogait needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     stamp = VENV / f".installed-{extras}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # what the install builds from: a change to any of them reinstalls (and recompiles)
+    sources = [ROOT / "pyproject.toml", ROOT / "setup.py",
+               *sorted((ROOT / "src").rglob("*.pyx"))]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     if stamp.is_file() and stamp.read_text() == digest and venv_bin("retrogait").exists():
         return
     if not venv_bin("python").exists():

@@ -18,7 +18,7 @@ from retrogait.decoders import Decoder, SampleBlock, decoder_for
 from retrogait.errors import ConfigError, DecodeError
 from retrogait.events import Event, SensorStatusEvent
 from retrogait.fusion import Fusion
-from retrogait.pipeline import PipelineParams, SensorPipeline, warm_up
+from retrogait.pipeline import PipelineParams, SensorPipeline
 from retrogait.pipeline.sensor import foot_of
 from retrogait.profiles import FirmwareProfile, find_profile
 from retrogait.recording.format import IMPORTED_PROFILE, SensorInfo
@@ -73,7 +73,6 @@ class GaitSession:
         params: PipelineParams | None = None,
         profile_dir: str | Path | None = None,
     ) -> None:
-        warm_up()  # compile or load the pipeline's loops now, not in the middle of a stream
         self.sensors = list(sensors)
         self._state: dict[str, _SensorState] = {}
         for info in self.sensors:

@@ -7,7 +7,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-from retrogait.cli.warmup import warm_up_pipeline
 from retrogait.errors import ConfigError, RecordingError
 from retrogait.insights.live import LiveView
 from retrogait.insights.sink import summary_sink_for
@@ -84,7 +83,6 @@ def _report_stats(source: ReplaySource) -> None:
 
 def run_replay(args: argparse.Namespace) -> int:
     _check(args.recording)
-    warm_up_pipeline()  # before the replay clock starts
     total = recording_duration(args.recording) if args.speed is None else None
     sinks: list[Sink] = [ConsoleSink(total_s=total,
                                      show_events=not (args.quiet or args.live))]
@@ -125,7 +123,6 @@ def run_analyze(args: argparse.Namespace) -> int:
     _check(args.recording)
     if args.events is not None and args.events.is_dir():
         raise ConfigError(f"{args.events}: is a directory")
-    warm_up_pipeline()
     sinks: list[Sink] = [ConsoleSink(show_events=False)]
     if args.events:
         sinks.append(JsonlSink(args.events))

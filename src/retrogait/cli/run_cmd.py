@@ -80,7 +80,6 @@ def _config(args: argparse.Namespace) -> DaemonConfig:
 
 
 async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
-    from retrogait.cli.warmup import warm_up_pipeline
     from retrogait.daemon.mqtt_cli import mqtt_sink
     from retrogait.daemon.runner import Daemon, DaemonResult
 
@@ -106,7 +105,6 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
         args.record_dir or cfg.recording.dir)
 
     history = None if args.no_history else (args.history or cfg.history.resolve())
-    warm_up_pipeline()  # before any sensor streams: a first run compiles the pipeline's loops
 
     def make(mqtt: object | None) -> Daemon:
         return Daemon(

@@ -7,6 +7,6 @@ The interface the flow uses (see :mod:`retrogait.session`)::
     events += pipe.finish()              # end of stream
 """
 
-from retrogait.pipeline.sensor import PipelineParams, SensorPipeline, warm_up
+from retrogait.pipeline.sensor import PipelineParams, SensorPipeline
 
-__all__ = ["PipelineParams", "SensorPipeline", "warm_up"]
+__all__ = ["PipelineParams", "SensorPipeline"]

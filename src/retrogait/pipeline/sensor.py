@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrogait.events import (
@@ -48,17 +46,10 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline.buffer import AD, AX, AY, AZ, GN, GX, GY, GZ, D, E, SampleBuffer, T
+from retrogait.pipeline import _loops
+from retrogait.pipeline.buffer import AX, AZ, GN, GX, GZ, E, SampleBuffer, T
 from retrogait.pipeline.contacts import EarlyScan, LobeTracker, contacts_of_motion
-from retrogait.pipeline.strapdown import (
-    STANDARD_GRAVITY,
-    FloatArray,
-    SegmentMotion,
-    attitude_from_gravity_into,
-    orientation_into,
-    quat_from_matrix_into,
-    segment_into,
-)
+from retrogait.pipeline.strapdown import STANDARD_GRAVITY, FloatArray, SegmentMotion
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
 
@@ -171,6 +162,7 @@ class SensorPipeline:
         # calibration
         self._tilt = np.eye(3)  # refines nominal foot frame from still periods
         self._bias = np.zeros(3)  # gyro bias, deg/s, foot frame
+        self._calib = _calibration(self._tilt, self._bias)
         self.calibrated = False
         # stance detection state
         self._peaks: deque[float] = deque([p.initial_swing_peak_dps], maxlen=5)
@@ -236,16 +228,16 @@ class SensorPipeline:
     # ------------------------------------------------------------------ samples
     def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
         """Rotate samples (sensor frame) into the nominal foot frame and write them and their
-        features straight into the ring buffer (:func:`_append_rows`, one compiled call
+        features straight into the ring buffer (:func:`._loops.append_rows`, one compiled call
         whatever the block size, so any block size gives the same bits)."""
         n = t.shape[0]
         first = self.buf.extend(n)
         buf = self.buf
-        _append_rows(buf.data, first - buf.base, max(buf.start, first - self._n_smooth + 1)
-                     - buf.base, np.ascontiguousarray(t, dtype=np.float64),
-                     np.ascontiguousarray(acc, dtype=np.float64),
-                     np.ascontiguousarray(gyr, dtype=np.float64), self._r_nominal,
-                     self.params.gravity_m_s2, self._n_smooth)
+        lo = max(buf.start, first - self._n_smooth + 1)
+        _loops.append_rows(buf.data, first - buf.base, lo - buf.base,
+                           np.asarray(t, dtype=np.float64), np.asarray(acc, dtype=np.float64),
+                           np.asarray(gyr, dtype=np.float64), self._r_nominal,
+                           self.params.gravity_m_s2, self._n_smooth)
 
     def _threshold(self) -> float:
         p = self.params
@@ -254,11 +246,22 @@ class SensorPipeline:
 
     def _time_index(self, t_target: float, i0: int, i1: int) -> int | None:
         """First absolute index in [i0, i1) with t >= t_target, or None."""
-        if i1 <= i0 or self._t(i1 - 1) < t_target:  # (the usual answer, without a search)
+        buf = self.buf
+        if i1 <= i0:
             return None
-        ts = self.buf.col(T, i0, i1)
-        k = int(np.searchsorted(ts, t_target, side="left"))
-        return i0 + k if k < ts.shape[0] else None
+        if i0 < buf.base or i1 > buf.end:
+            raise IndexError(f"rows [{i0}, {i1}) not held")
+        k = _loops.time_index(buf.data, i0 - buf.base, i1 - buf.base, t_target)
+        return None if k < 0 else k + buf.base
+
+    def _stillest(self, i0: int, i1: int) -> int:
+        """Absolute index in [i0, i1) (not empty) where the foot is stillest: smallest
+        smoothed |gyro| / Q + smoothed | |acc| − g | / quiet_acc_m_s2."""
+        buf = self.buf
+        if i0 < buf.base or i1 > buf.end or i1 <= i0:
+            raise IndexError(f"rows [{i0}, {i1}) not held")
+        return buf.base + _loops.stillest_row(buf.data, i0 - buf.base, i1 - buf.base, self._q,
+                                              self.params.quiet_acc_m_s2)
 
     def _first(self, below: bool, thr: float, i0: int, i1: int) -> int | None:
         """First absolute index in [i0, i1) where the foot becomes quiet (``below``: e < thr
@@ -268,9 +271,10 @@ class SensorPipeline:
         if i0 < buf.base or i1 > buf.end or i0 > i1:
             raise IndexError(f"rows [{i0}, {i1}) not held")
         if below:
-            k = _first_row(buf.data, i0 - buf.base, i1 - buf.base, True, thr, p.quiet_acc_m_s2)
+            k = _loops.first_row(buf.data, i0 - buf.base, i1 - buf.base, True, thr,
+                                 p.quiet_acc_m_s2)
         else:
-            k = _first_row(buf.data, i0 - buf.base, i1 - buf.base, False, thr,
+            k = _loops.first_row(buf.data, i0 - buf.base, i1 - buf.base, False, thr,
                            p.quiet_acc_m_s2 * p.quiet_exit_factor)
         return None if k < 0 else k + buf.base
 
@@ -316,8 +320,7 @@ class SensorPipeline:
                     self._state = _SWING  # a dip inside the swing, not a stance
                     self._pos = exit_
                     continue
-                v = self.buf.view(qs, decision + 1)
-                anchor = qs + int(np.argmin(v[:, E] / self._q + v[:, D] / p.quiet_acc_m_s2))
+                anchor = self._stillest(qs, decision + 1)
                 self._on_anchor(anchor, decision, events)
                 if exit_ is not None:
                     self._enter_swing(exit_)
@@ -342,9 +345,7 @@ class SensorPipeline:
                     t_lo = self._t(exit_) - p.reanchor_window_s
                     lo = self._time_index(t_lo, max(self._anchor, self.buf.start), exit_)
                     if lo is not None and lo < exit_:
-                        v = self.buf.view(lo, exit_)
-                        still = v[:, E] / self._q + v[:, D] / p.quiet_acc_m_s2
-                        new = lo + int(np.argmin(still))
+                        new = self._stillest(lo, exit_)
                         # the vertical is read where the whole stance was stillest (the foot
                         # flat), not at the re-anchor: just before it leaves, the foot may
                         # already pivot (heel rise) with a small rate but a tangential
@@ -353,9 +354,7 @@ class SensorPipeline:
                                                 max(self._anchor, self.buf.start), exit_)
                         ref = new
                         if r_lo is not None and r_lo < new:
-                            w = self.buf.view(r_lo, new + 1)
-                            ref = r_lo + int(np.argmin(w[:, E] / self._q
-                                                       + w[:, D] / p.quiet_acc_m_s2))
+                            ref = self._stillest(r_lo, new + 1)
                         self._anchor = new
                         if ref != new:
                             self._att_ref[new] = ref
@@ -395,6 +394,7 @@ class SensorPipeline:
                 if abs(np.linalg.norm(acc) - p.gravity_m_s2) < 0.1 * p.gravity_m_s2:
                     self._tilt = _min_rotation(acc / np.linalg.norm(acc), np.array([0, 0, 1.0]))
                     self._bias = rows[:, GX : GZ + 1].mean(axis=0)
+                    self._calib = _calibration(self._tilt, self._bias)
                     self.calibrated = True
         # the stride chain survives a short stop (a turn-around: forward -> stop -> backward is
         # one stride of the foot, decided from its own integration); max_stride_s bounds it
@@ -433,9 +433,8 @@ class SensorPipeline:
         alone (over one swing its drift is small next to the 0.15 m / 0.08 m test). Emits the
         LandingEvent."""
         p = self.params
-        t, gyr, motion = self._integrate(prev, d, zupt_end=False)
-        contacts, t_fast = contacts_of_motion(t, gyr, motion.rot, motion.vel,
-                                              self.buf.view(prev, d + 1)[:, AX : AZ + 1],
+        t, motion = self._integrate(prev, d, zupt_end=False)
+        contacts, t_fast = contacts_of_motion(motion, self.buf.view(prev, d + 1)[:, AX : AZ + 1],
                                               p.min_lobe_dps, p.lobe_fraction)
         self._early_fast = (prev, self._tilt, self._bias, t_fast)
         if contacts is None:
@@ -456,7 +455,7 @@ class SensorPipeline:
             # prev may be a false mid-swing anchor (a slow swing pausing, see _on_anchor): its
             # gravity attitude is then wrong. As at the anchor, keep the integration needing
             # the smaller correction: the foot is nearly at rest at d (landing rotation)
-            t2, _, m2 = self._integrate(alt, d, zupt_end=False)
+            t2, m2 = self._integrate(alt, d, zupt_end=False)
             if np.linalg.norm(m2.vel[-1]) < np.linalg.norm(motion.vel[-1]):
                 pitch_t, pitch = t2, m2.pitch_deg
         angle = float(np.interp(contacts.strike_at_s, pitch_t, pitch))
@@ -480,8 +479,8 @@ class SensorPipeline:
 
         The pitch-rate lobes since ``prev`` are kept for one anchor, bias and tilt (objects
         that are only ever replaced, never changed in place) and extended with the new samples
-        only; each rate depends on its own sample alone (:func:`_pitch_rate`), so how the
-        samples are cut into blocks changes nothing. The pre-check's shortcut
+        only; each rate depends on its own sample alone, so how the samples are cut into blocks
+        changes nothing. The pre-check's shortcut
         (:meth:`_swing_still_open`) uses the fastest-motion time of the last full check."""
         bias, tilt = self._bias, self._tilt
         c = self._early_lobe_cache
@@ -489,10 +488,12 @@ class SensorPipeline:
                 c.tracker.n > first - prev):
             c = _EarlyLobes(prev, bias, tilt, LobeTracker())
             self._early_lobe_cache = c
+        buf = self.buf
         lo = prev + c.tracker.n
-        seg = self.buf.view(lo, limit + 1)
-        d = c.tracker.scan_landing(seg[:, T], _pitch_rate(seg, bias, tilt),
-                                   seg[:, E], first - prev, self._early_step, self._t(prev),
+        if lo < buf.base or limit + 1 > buf.end:
+            raise IndexError(f"rows [{lo}, {limit + 1}) not held")
+        d = c.tracker.scan_landing(buf.data, lo - buf.base, limit + 1 - buf.base, self._calib,
+                                   first - prev, self._early_step, self._t(prev),
                                    self._early_scan, self._swing_open_after(prev))
         return None if d < 0 else prev + d
 
@@ -508,7 +509,7 @@ class SensorPipeline:
         not depend on how many samples follow (``test_early_integration_is_causal`` checks it
         bit for bit), so the fastest sample over a longer span is the one found by an earlier
         full check or a later one. The tracker holds the lobes of exactly the pitch rate
-        :meth:`_integrate` gives (:func:`_pitch_rate`), with the starts and peaks of
+        :meth:`_integrate` gives (the same compiled expression), with the starts and peaks of
         :func:`lobes`."""
         fast = self._early_fast
         if fast is None or fast[0] != prev or fast[1] is not self._tilt or (
@@ -533,7 +534,7 @@ class SensorPipeline:
         if peak < p.min_swing_peak_dps:
             self._no_step_from = None
             return  # weight shift or fidget inside a stance
-        t, gyr, motion = self._integrate(prev, anchor)
+        t, motion = self._integrate(prev, anchor)
         # A slow swing (the last step before stopping) can pause its rotation for a few tens of
         # ms in the air, which looks like a stance: the segment that ends at that false anchor
         # makes no step, and the one starting there has a huge velocity error (the foot was
@@ -544,16 +545,15 @@ class SensorPipeline:
         # and the toe-off needs all of it (cut: the zero crossing, 40-60 ms late).
         alt = self._no_step_from
         self._no_step_from = None
-        tc, gyc, mc = t, gyr, motion
+        tc, mc = t, motion
         first_c = prev
         if alt is not None and alt >= self.buf.start and (
                 self._t(anchor) - self._t(alt) <= p.max_stride_s):
-            tc, gyc, mc = self._integrate(alt, anchor)
+            tc, mc = self._integrate(alt, anchor)
             first_c = alt
             if mc.drift_m_s < motion.drift_m_s:
-                t, gyr, motion = tc, gyc, mc
-        contacts, _ = contacts_of_motion(tc, gyc, mc.rot, mc.vel,
-                                         self.buf.view(first_c, anchor + 1)[:, AX : AZ + 1],
+                t, motion = tc, mc
+        contacts, _ = contacts_of_motion(mc, self.buf.view(first_c, anchor + 1)[:, AX : AZ + 1],
                                          p.min_lobe_dps, p.lobe_fraction)
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
@@ -624,10 +624,10 @@ class SensorPipeline:
                 self._set_activity(gait, prev_landing.t_s, emitted, events)
 
     def _integrate(self, first: int, last: int, zupt_end: bool = True
-                   ) -> tuple[FloatArray, FloatArray, SegmentMotion]:
+                   ) -> tuple[FloatArray, SegmentMotion]:
         """Strapdown integration of the buffer rows ``first``..``last`` (absolute indices,
-        inclusive; ``first`` is a zero-velocity anchor): times, calibrated gyro (deg/s, foot
-        frame) and the motion.
+        inclusive; ``first`` is a zero-velocity anchor): times (s) and the motion (its table
+        also holds the calibrated gyro, deg/s, foot frame).
 
         The opening attitude comes from gravity averaged over the anchor's own quiet window:
         the ``smooth_s`` samples *ending* at the anchor, the ones its stillness was judged on
@@ -635,28 +635,17 @@ class SensorPipeline:
         last still sample before the foot leaves, and the departure's acceleration (20–40 m/s²
         within 10 ms on the simulator's backward run) tilted the estimated vertical by 10–13°,
         which went straight into every pitch, hence into the strike angle of that stride."""
-        rows = self.buf.view(first, last + 1)
+        buf = self.buf
+        if first < buf.base or last >= buf.end:
+            raise IndexError(f"rows [{first}, {last}] not held")
         ref = self._att_ref.get(first, first)
-        if ref < self.buf.start:
+        if ref < buf.start:
             ref = first
-        lo = max(self.buf.start, ref - self._n_smooth + 1)
-        # carry the attitude from the stillest sample to the anchor
-        pre = self.buf.view(ref, first + 1) if ref < first else rows[:0]
-        n = rows.shape[0]
-        t = np.empty(n)
-        gyr = np.empty((n, 3))
-        rot = np.empty((n, 3, 3))
-        vel = np.empty((n, 3))
-        pos = np.empty((n, 3))
-        pitch = np.empty(n)
-        drift = np.empty(3)
-        _integrate_rows(rows, self.buf.view(lo, ref + 1), pre, self._tilt, self._bias,
-                        self.params.gravity_m_s2, zupt_end, t, gyr, rot, vel, pos, pitch, drift)
-        motion = SegmentMotion(
-            rot=rot, vel=vel, pos=pos, pitch_deg=pitch,
-            end_heading_rad=math.atan2(rot[-1, 1, 0], rot[-1, 0, 0]),
-            drift_m_s=math.sqrt(drift[0] * drift[0] + drift[1] * drift[1] + drift[2] * drift[2]))
-        return t, gyr, motion
+        lo = max(buf.start, ref - self._n_smooth + 1)
+        table, heading, drift = _loops.integrate_rows(
+            buf.data, first - buf.base, last - buf.base, lo - buf.base, ref - buf.base,
+            self._calib, self.params.gravity_m_s2, zupt_end)
+        return table[:, 0], SegmentMotion.from_table(table, heading, drift)
 
     def _set_activity(self, act: Activity, t_s: float, emitted: float, events: list[Event]
                       ) -> None:
@@ -671,141 +660,11 @@ class SensorPipeline:
         self.activity = act
 
 
-_warm = False
-
-
-def warm_up() -> float:
-    """Compile (first run on a machine, ~20 s here; numba caches the machine code in
-    ``__pycache__``) or load the pipeline's compiled loops now, by feeding one synthetic
-    stride through a throwaway pipeline, so that no stream stalls on it later (a live session
-    would otherwise queue, and perhaps drop, the first notifications while it compiles).
-    Once per process; returns the seconds it took."""
-    global _warm
-    if _warm:
-        return 0.0
-    t0 = time.perf_counter()
-    from retrogait.mounting import Mounting
-    from retrogait.recording.format import SensorInfo
-
-    info = SensorInfo(id="warmup", profile="imported", placement="right_foot",
-                      mounting=Mounting(toe_axis="+x", up_axis="+z"), rate_hz=100.0)
-    t = np.arange(400) / 100.0
-    swing = (t > 1.5) & (t < 2.0)
-    gyr = np.zeros((t.size, 3))
-    gyr[:, 1] = np.where(swing, 400.0 * np.sin(2 * np.pi * (t - 1.5) / 0.5), 0.0)
-    acc = np.tile([0.0, 0.0, STANDARD_GRAVITY], (t.size, 1))
-    acc[swing, 0] = 20.0 * np.sin(2 * np.pi * (t[swing] - 1.5) / 0.5)
-    pipe = SensorPipeline(info, rate_hz=100.0)
-    for i in range(0, t.size, 4):
-        pipe.process(TimedBlock(t=t[i : i + 4], acc=acc[i : i + 4], gyr=gyr[i : i + 4]))
-    _warm = True
-    return time.perf_counter() - t0
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _rate(rows: FloatArray, i: int, bias: FloatArray, tilt: FloatArray, r: int) -> float:
-    """Calibrated rate about foot axis ``r`` (deg/s) of table row ``i``: ``(gyr − bias)``
-    rotated by ``tilt``, products summed in a fixed order, so the value depends on its own
-    sample alone, bit for bit, wherever it is computed."""
-    return ((rows[i, GX] - bias[0]) * tilt[r, 0] + (rows[i, GY] - bias[1]) * tilt[r, 1]
-            + (rows[i, GZ] - bias[2]) * tilt[r, 2])
-
-
-@njit(cache=True, nogil=True)
-def _pitch_rate(rows: FloatArray, bias: FloatArray, tilt: FloatArray) -> FloatArray:
-    """Calibrated pitch rate (deg/s, foot y) of table rows: the early-landing pre-check
-    must see exactly the pitch rate the full analysis (:func:`_integrate_rows`) sees."""
-    out = np.empty(rows.shape[0])
-    for i in range(rows.shape[0]):
-        out[i] = _rate(rows, i, bias, tilt, 1)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _integrate_rows(rows: FloatArray, att: FloatArray, pre: FloatArray, tilt: FloatArray,
-                    bias: FloatArray, gravity: float, zupt_end: bool, t: FloatArray,
-                    gyr: FloatArray, rot: FloatArray, vel: FloatArray, pos: FloatArray,
-                    pitch: FloatArray, drift: FloatArray) -> None:
-    """Strapdown integration of sample-table ``rows`` (nominal foot frame; the first row is a
-    zero-velocity anchor) after calibration (``tilt``, gyro ``bias``), filling times ``t``,
-    calibrated rates ``gyr`` (deg/s) and the motion (:func:`integrate_segment`). The opening
-    attitude comes from gravity = the mean specific force of the ``att`` rows, carried by the
-    gyro over the ``pre`` rows (empty: none) when it was read before the anchor."""
-    n = rows.shape[0]
-    acc = np.empty((n, 3))
-    for i in range(n):
-        t[i] = rows[i, T]
-        for r in range(3):
-            acc[i, r] = (rows[i, AX] * tilt[r, 0] + rows[i, AY] * tilt[r, 1]
-                         + rows[i, AZ] * tilt[r, 2])
-            gyr[i, r] = _rate(rows, i, bias, tilt, r)
-    m0 = m1 = m2 = 0.0
-    for i in range(att.shape[0]):
-        m0 += att[i, AX]
-        m1 += att[i, AY]
-        m2 += att[i, AZ]
-    k = att.shape[0]
-    m0, m1, m2 = m0 / k, m1 / k, m2 / k
-    q0 = np.empty(4)
-    attitude_from_gravity_into(m0 * tilt[0, 0] + m1 * tilt[0, 1] + m2 * tilt[0, 2],
-                           m0 * tilt[1, 0] + m1 * tilt[1, 1] + m2 * tilt[1, 2],
-                           m0 * tilt[2, 0] + m1 * tilt[2, 1] + m2 * tilt[2, 2], q0)
-    p = pre.shape[0]
-    if p > 1:
-        pt = np.empty(p)
-        pg = np.empty((p, 3))
-        for i in range(p):
-            pt[i] = pre[i, T]
-            for r in range(3):
-                pg[i, r] = _rate(pre, i, bias, tilt, r)
-        prot = np.empty((p, 3, 3))
-        orientation_into(pt, pg, q0, prot)
-        quat_from_matrix_into(prot[p - 1], q0)
-    segment_into(t, acc, gyr, q0, gravity, zupt_end, rot, vel, pos, pitch, drift)
-
-
-@njit(cache=True, nogil=True)
-def _append_rows(data: FloatArray, row0: int, lo: int, t: FloatArray, acc: FloatArray,
-                 gyr: FloatArray, r_nominal: FloatArray, gravity: float, m: int) -> None:
-    """Write samples (sensor frame: acc m/s², gyr deg/s) into sample-table rows ``row0``… as
-    nominal foot frame (foot axis r = (s0·R[r,0] + s1·R[r,1]) + s2·R[r,2]) with |gyr|,
-    | |acc| − g | and their causal moving averages over ``m`` samples (E, D: each the sum of
-    its window in window order, then divided; shorter windows at the stream start, whose
-    first held row is ``lo``), so a value depends only on its own window."""
-    for i in range(t.shape[0]):
-        row = data[row0 + i]
-        row[T] = t[i]
-        for r in range(3):
-            row[AX + r] = (acc[i, 0] * r_nominal[r, 0] + acc[i, 1] * r_nominal[r, 1]
-                           + acc[i, 2] * r_nominal[r, 2])
-            row[GX + r] = (gyr[i, 0] * r_nominal[r, 0] + gyr[i, 1] * r_nominal[r, 1]
-                           + gyr[i, 2] * r_nominal[r, 2])
-        row[GN] = math.sqrt(row[GX] * row[GX] + row[GY] * row[GY] + row[GZ] * row[GZ])
-        row[AD] = abs(math.sqrt(row[AX] * row[AX] + row[AY] * row[AY] + row[AZ] * row[AZ])
-                      - gravity)
-        j0 = max(lo, row0 + i - m + 1)
-        e = data[j0, GN]
-        d = data[j0, AD]
-        for j in range(j0 + 1, row0 + i + 1):
-            e += data[j, GN]
-            d += data[j, AD]
-        k = row0 + i + 1 - j0
-        row[E] = e / k
-        row[D] = d / k
-
-
-@njit(cache=True, nogil=True)
-def _first_row(data: FloatArray, r0: int, r1: int, below: bool, thr: float, acc_thr: float
-               ) -> int:
-    """First table row in [r0, r1) where the foot becomes quiet (``below``: E < thr and
-    D < acc_thr) or stops being quiet (E > thr or D > acc_thr); -1 if none."""
-    for r in range(r0, r1):
-        if below:
-            if data[r, E] < thr and data[r, D] < acc_thr:
-                return r
-        elif data[r, E] > thr or data[r, D] > acc_thr:
-            return r
-    return -1
+def _calibration(tilt: FloatArray, bias: FloatArray) -> FloatArray:
+    """Tilt correction (3 × 3, row-major) and gyro bias (deg/s, foot frame) as the one vector
+    the compiled loops read."""
+    return np.concatenate((np.asarray(tilt, dtype=np.float64).ravel(),
+                           np.asarray(bias, dtype=np.float64)))
 
 
 def _min_rotation(a: FloatArray, b: FloatArray) -> FloatArray:
