@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrogait.footstrike import classify_strike
 from retrogait.pipeline.buffer import SampleBuffer
@@ -178,3 +180,22 @@ def test_heel_strike_contact_ignores_the_impact() -> None:
     t, x, acc = _heel_drop(200.0, impact_at_s=0.3)
     c = find_contacts(t, -x, acc=acc)  # slap lobe toes-down after a heel strike
     assert c is not None and c.initial_contact_s == pytest.approx(0.282, abs=0.002)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10**6), m=st.integers(3, 120), rank=st.sampled_from([3, 2, 1]))
+def test_pivot_least_squares_equals_numpy_minimum_norm(seed: int, m: int, rank: int) -> None:
+    """The compiled pivot fit's least squares (one-sided Jacobi SVD) gives numpy.linalg.lstsq's
+    minimum-norm solution, also when the foot turned about one axis only (rank 2: the pivot's
+    component along that axis is undetermined) or not at all."""
+    from retrogait.pipeline._loops import lstsq_min_norm
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(m, 3))
+    if rank < 3:  # columns that are combinations of the first `rank` ones
+        a[:, rank:] = a[:, :rank] @ rng.normal(size=(rank, 3 - rank))
+    b = rng.normal(size=m)
+    rcond = np.finfo(float).eps * m
+    want = np.linalg.lstsq(a, b, rcond=rcond)[0]
+    got = lstsq_min_norm(a, b, rcond)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * (1 + np.abs(want).max()))

@@ -476,6 +476,15 @@ cdef void _lstsq3(double[:, :] w, const double[:] b, double rcond, double* r) no
                 r[k] += v[k][j] * ub
 
 
+def lstsq_min_norm(const double[:, :] a, const double[:] b, double rcond):
+    """The pivot fit's least squares on its own (for tests): minimum-norm r of a (M, 3) r = b
+    with singular values below rcond x the largest taken as zero."""
+    w = np.array(a, dtype=np.float64)
+    cdef double r[3]
+    _lstsq3(w, b, rcond, r)
+    return np.array([r[0], r[1], r[2]])
+
+
 cdef double _pivot_departure(const double[:] t, const double[:, :] gyr,
                              const double[:, :] vel_foot, Py_ssize_t i0, Py_ssize_t i1,
                              Py_ssize_t search_from, double min_speed, double noise_factor,
