@@ -218,11 +218,6 @@ class LobeTracker:
         """Largest |x| so far."""
         return float(self._state[5])
 
-    @property
-    def e_max(self) -> float:
-        """Largest smoothed |gyro| seen by :meth:`scan_landing` so far, deg/s."""
-        return float(self._state[7])
-
     def _reserve(self, new_samples: int) -> None:
         need = int(self._state[6]) + 2 * new_samples + 1  # ≤ 2 stretches per sample
         cap = self._tab.shape[1]

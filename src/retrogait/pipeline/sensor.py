@@ -481,7 +481,7 @@ class SensorPipeline:
         that are only ever replaced, never changed in place) and extended with the new samples
         only; each rate depends on its own sample alone, so how the samples are cut into blocks
         changes nothing. The pre-check's shortcut
-        (:meth:`_swing_still_open`) uses the fastest-motion time of the last full check."""
+        (:meth:`_swing_open_after`) uses the fastest-motion time of the last full check."""
         bias, tilt = self._bias, self._tilt
         c = self._early_lobe_cache
         if c is None or c.anchor != prev or c.bias is not bias or c.tilt is not tilt or (
