@@ -59,11 +59,17 @@ class SampleBuffer:
         self.size += n
         return first
 
-    def view(self, i0: int, i1: int) -> FloatArray:
-        """Rows with absolute indices [i0, i1) as a view (valid until the next append)."""
+    def rows(self, i0: int, i1: int) -> tuple[int, int]:
+        """Positions in :attr:`data` of the rows with absolute indices [i0, i1), checked
+        (the compiled loops index :attr:`data` directly and do not check bounds)."""
         if i0 < self.base or i1 > self.end or i0 > i1:
             raise IndexError(f"rows [{i0}, {i1}) not held (buffer holds [{self.base}, {self.end}))")
-        return self.data[i0 - self.base : i1 - self.base]
+        return i0 - self.base, i1 - self.base
+
+    def view(self, i0: int, i1: int) -> FloatArray:
+        """Rows with absolute indices [i0, i1) as a view (valid until the next append)."""
+        r0, r1 = self.rows(i0, i1)
+        return self.data[r0:r1]
 
     def col(self, c: int, i0: int, i1: int) -> FloatArray:
         return self.view(i0, i1)[:, c]

@@ -246,21 +246,19 @@ class SensorPipeline:
 
     def _time_index(self, t_target: float, i0: int, i1: int) -> int | None:
         """First absolute index in [i0, i1) with t >= t_target, or None."""
-        buf = self.buf
         if i1 <= i0:
             return None
-        if i0 < buf.base or i1 > buf.end:
-            raise IndexError(f"rows [{i0}, {i1}) not held")
-        k = _loops.time_index(buf.data, i0 - buf.base, i1 - buf.base, t_target)
+        buf = self.buf
+        k = _loops.time_index(buf.data, *buf.rows(i0, i1), t_target)
         return None if k < 0 else k + buf.base
 
     def _stillest(self, i0: int, i1: int) -> int:
         """Absolute index in [i0, i1) (not empty) where the foot is stillest: smallest
         smoothed |gyro| / Q + smoothed | |acc| − g | / quiet_acc_m_s2."""
+        if i1 <= i0:
+            raise IndexError(f"no rows in [{i0}, {i1})")
         buf = self.buf
-        if i0 < buf.base or i1 > buf.end or i1 <= i0:
-            raise IndexError(f"rows [{i0}, {i1}) not held")
-        return buf.base + _loops.stillest_row(buf.data, i0 - buf.base, i1 - buf.base, self._q,
+        return buf.base + _loops.stillest_row(buf.data, *buf.rows(i0, i1), self._q,
                                               self.params.quiet_acc_m_s2)
 
     def _first(self, below: bool, thr: float, i0: int, i1: int) -> int | None:
@@ -268,14 +266,12 @@ class SensorPipeline:
         and d < quiet_acc) or stops being quiet (e > thr or d > quiet_acc × exit factor)."""
         p = self.params
         buf = self.buf
-        if i0 < buf.base or i1 > buf.end or i0 > i1:
-            raise IndexError(f"rows [{i0}, {i1}) not held")
+        r0, r1 = buf.rows(i0, i1)
         if below:
-            k = _loops.first_row(buf.data, i0 - buf.base, i1 - buf.base, True, thr,
-                                 p.quiet_acc_m_s2)
+            k = _loops.first_row(buf.data, r0, r1, True, thr, p.quiet_acc_m_s2)
         else:
-            k = _loops.first_row(buf.data, i0 - buf.base, i1 - buf.base, False, thr,
-                           p.quiet_acc_m_s2 * p.quiet_exit_factor)
+            k = _loops.first_row(buf.data, r0, r1, False, thr,
+                                 p.quiet_acc_m_s2 * p.quiet_exit_factor)
         return None if k < 0 else k + buf.base
 
     # ------------------------------------------------------------------ state machine
@@ -489,10 +485,7 @@ class SensorPipeline:
             c = _EarlyLobes(prev, bias, tilt, LobeTracker())
             self._early_lobe_cache = c
         buf = self.buf
-        lo = prev + c.tracker.n
-        if lo < buf.base or limit + 1 > buf.end:
-            raise IndexError(f"rows [{lo}, {limit + 1}) not held")
-        d = c.tracker.scan_landing(buf.data, lo - buf.base, limit + 1 - buf.base, self._calib,
+        d = c.tracker.scan_landing(buf.data, *buf.rows(prev + c.tracker.n, limit + 1), self._calib,
                                    first - prev, self._early_step, self._t(prev),
                                    self._early_scan, self._swing_open_after(prev))
         return None if d < 0 else prev + d
@@ -636,15 +629,15 @@ class SensorPipeline:
         within 10 ms on the simulator's backward run) tilted the estimated vertical by 10–13°,
         which went straight into every pitch, hence into the strike angle of that stride."""
         buf = self.buf
-        if first < buf.base or last >= buf.end:
-            raise IndexError(f"rows [{first}, {last}] not held")
+        r_first, r_end = buf.rows(first, last + 1)
         ref = self._att_ref.get(first, first)
         if ref < buf.start:
             ref = first
         lo = max(buf.start, ref - self._n_smooth + 1)
+        r_att, r_ref = buf.rows(lo, ref)
         table, heading, drift = _loops.integrate_rows(
-            buf.data, first - buf.base, last - buf.base, lo - buf.base, ref - buf.base,
-            self._calib, self.params.gravity_m_s2, zupt_end)
+            buf.data, r_first, r_end - 1, r_att, r_ref, self._calib, self.params.gravity_m_s2,
+            zupt_end)
         return table[:, 0], SegmentMotion.from_table(table, heading, drift)
 
     def _set_activity(self, act: Activity, t_s: float, emitted: float, events: list[Event]
