@@ -72,6 +72,10 @@ class StrideEvent(_SensorEvent):
         default=0.0, description="highest rise of the sensor above its stance position, m"
     )
     uncertain: bool = Field(default=False, description="spans a data gap or failed a check")
+    gap_s: float = Field(
+        default=0.0, ge=0, description="total length of the data gaps touching the stride "
+        "(opening to closing landing), s: a landing inside a gap is interpolated across it, so "
+        "stride_time_s is off by at most this much")
 
 
 class CadenceEvent(_Event):

@@ -5,7 +5,8 @@ All event times are already on the recording time base (each sensor's clock was 
 
 * **Cadence** (:class:`CadenceEvent`, on every stride): per foot, 120 / mean stride time of its
   strides that ended in ``[t_s - window_s, t_s]`` (``t_s`` = the closing landing of the stride
-  that triggers it = the window end); feet averaged. Using stride times (not landing counts)
+  that triggers it = the window end) and whose time data gaps can hardly have moved
+  (:func:`_timed`); feet averaged. Using stride times (not landing counts)
   keeps one missed landing from biasing the rate. It is a trailing average by definition: after
   a change of pace it reaches the new cadence once the window holds only new strides
   (``retrogait.evaluate`` scores it against the true strides of the same window).
@@ -79,7 +80,7 @@ class Fusion:
         for sid, strides in self._strides.items():
             while strides and strides[0].t_s < lo - 10.0:
                 strides.popleft()
-            recent = [s for s in strides if s.t_s >= lo and not s.uncertain]
+            recent = [s for s in strides if s.t_s >= lo and _timed(s)]
             if sid != e.sensor and (not recent or recent[-1].t_s < e.t_s - 2.5):
                 continue  # that foot is not moving (or its sensor is gone)
             if recent:
@@ -128,3 +129,17 @@ class Fusion:
             self._pending[sid] = keep
         out.sort(key=lambda ev: ev.t_s)
         return out
+
+
+# a stride's time counts for cadence when the data missing between its landings could have
+# shifted them by at most this share of the stride (a gap moves a landing by at most its length)
+MAX_GAP_SHARE = 0.05
+
+
+def _timed(s: StrideEvent) -> bool:
+    """The stride's time is known well enough for cadence: no data missing between its
+    landings, or at most :data:`MAX_GAP_SHARE` of it (a lost BLE packet or two: at 5 % loss
+    most strides span a lost packet, and leaving them all out left the cadence to a few
+    strides); a stride that is uncertain for another reason (toe-off not found, a gap in the
+    segment before its opening landing) still has a good stride time."""
+    return s.gap_s <= MAX_GAP_SHARE * s.stride_time_s

@@ -397,6 +397,12 @@ class SensorPipeline:
         self._gait_votes.clear()
         self._set_activity("still", self._t(self._quiet_start), t_k, events)
 
+    def _gap_total(self, t0: float, t1: float) -> float:
+        """Total length (s) of the data gaps that touch [t0, t1], each counted whole: a
+        landing inside a gap is interpolated across it, so it may be off by the gap's length
+        even when most of the gap lies outside the stride."""
+        return sum(g1 - g0 for g0, g1 in self._gaps if g0 <= t1 and g1 >= t0)
+
     def _gap_inside(self, t0: float, t1: float) -> bool:
         return any(g0 < t1 and g1 > t0 for g0, g1 in self._gaps)
 
@@ -606,6 +612,7 @@ class SensorPipeline:
                 strike_angle_deg=prev_landing.angle_deg,
                 max_lift_m=lift,
                 uncertain=uncertain or prev_landing.uncertain or not to_ok,
+                gap_s=self._gap_total(prev_landing.t_s, ic),
             )
         )
         if to_ok:
