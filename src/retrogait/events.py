@@ -74,8 +74,12 @@ class StrideEvent(_SensorEvent):
     uncertain: bool = Field(default=False, description="spans a data gap or failed a check")
     gap_s: float = Field(
         default=0.0, ge=0, description="total length of the data gaps touching the stride "
-        "(opening to closing landing), s: a landing inside a gap is interpolated across it, so "
-        "stride_time_s is off by at most this much")
+        "(opening to closing landing), s")
+    time_error_max_s: float = Field(
+        default=0.0, ge=0, description="bound on the error of stride_time_s from data gaps: "
+        "the total length of the gaps within 30 ms of either landing (a landing there is "
+        "interpolated across the gap or read from the impact after it), s; 0 when no gap is "
+        "near a landing")
 
 
 class CadenceEvent(_Event):

@@ -122,9 +122,10 @@ def test_pyshoe_stride_counts_and_reversed_direction(real_dir: Path, tmp_path: P
 
 def test_lost_packets_mark_strides_and_keep_the_cadence(tmp_path: Path) -> None:
     """5 % of the BLE packets lost (most strides then span a lost packet): no stride invented
-    or lost, every stride that touches a gap is uncertain and says how much data is missing,
-    and the cadence, which takes the strides whose time the gaps can hardly have moved, stays
-    within its target (it was 1.8 steps/min off when every uncertain stride was left out)."""
+    or lost, every stride that touches a gap is uncertain and says how much data is missing
+    and how far that can have moved its time, and the cadence, which takes the strides whose
+    time the gaps can hardly have moved, stays within its target (it was 1.8 steps/min off
+    when every uncertain stride was left out)."""
     rec = tmp_path / "lossy.jsonl.gz"
     _cli("simulate", "--scenario", "backward_run", "--packet-loss", "0.05", "-o", str(rec))
     s = json.loads(_cli("evaluate", str(rec), "--json"))["pooled"]
@@ -141,3 +142,7 @@ def test_lost_packets_mark_strides_and_keep_the_cadence(tmp_path: Path) -> None:
         touching = [g.end_s - g.start_s for g in gaps if g.sensor == e.sensor
                     and g.start_s <= e.end_s and g.end_s >= e.start_s]
         assert e.gap_s == pytest.approx(sum(touching), abs=1e-9)
+        near = [g.end_s - g.start_s for g in gaps for t in (e.start_s, e.end_s)
+                if g.sensor == e.sensor and g.start_s <= t + 0.03 and g.end_s >= t - 0.03]
+        assert e.time_error_max_s == pytest.approx(sum(near), abs=1e-9)
+    assert sum(e.time_error_max_s > 0 for e in strides) < len(gappy)  # mid-swing gaps move none

@@ -131,15 +131,14 @@ class Fusion:
         return out
 
 
-# a stride's time counts for cadence when the data missing between its landings could have
-# shifted them by at most this share of the stride (a gap moves a landing by at most its length)
-MAX_GAP_SHARE = 0.05
+# a stride's time counts for cadence when data gaps can have moved it by at most this share
+MAX_TIME_ERROR_SHARE = 0.05
 
 
 def _timed(s: StrideEvent) -> bool:
-    """The stride's time is known well enough for cadence: no data missing between its
-    landings, or at most :data:`MAX_GAP_SHARE` of it (a lost BLE packet or two: at 5 % loss
-    most strides span a lost packet, and leaving them all out left the cadence to a few
-    strides); a stride that is uncertain for another reason (toe-off not found, a gap in the
-    segment before its opening landing) still has a good stride time."""
-    return s.gap_s <= MAX_GAP_SHARE * s.stride_time_s
+    """The stride's time is known well enough for cadence: the gaps near its landings
+    (``time_error_max_s``, usually none: a lost BLE packet mid-swing moves neither landing)
+    bound its error to at most :data:`MAX_TIME_ERROR_SHARE` of it. Leaving out every stride
+    that spans a gap (uncertain) left the cadence to a few strides at 5 % packet loss; a stride
+    that is uncertain for another reason (toe-off not found) also has a good stride time."""
+    return s.time_error_max_s <= MAX_TIME_ERROR_SHARE * s.stride_time_s

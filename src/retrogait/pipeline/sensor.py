@@ -112,6 +112,11 @@ def foot_of(sensor: SensorInfo) -> str:
 
 _SWING, _ANCHOR, _STANCE = 0, 1, 2
 
+# how far from its time a landing is decided: the crossing that starts the landing lobe, or the
+# impact at most 30 ms after it (``max_delay_s`` of contacts.impact_time); a data gap within
+# this reach can move the landing by up to the gap's length
+_LANDING_REACH_S = 0.03
+
 
 @dataclass
 class _Landing:
@@ -613,6 +618,10 @@ class SensorPipeline:
                 max_lift_m=lift,
                 uncertain=uncertain or prev_landing.uncertain or not to_ok,
                 gap_s=self._gap_total(prev_landing.t_s, ic),
+                time_error_max_s=(self._gap_total(prev_landing.t_s - _LANDING_REACH_S,
+                                                  prev_landing.t_s + _LANDING_REACH_S)
+                                  + self._gap_total(ic - _LANDING_REACH_S,
+                                                    ic + _LANDING_REACH_S)),
             )
         )
         if to_ok:
