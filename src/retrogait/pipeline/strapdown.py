@@ -45,25 +45,6 @@ def quat_from_matrix(m: FloatArray) -> FloatArray:
     return q
 
 
-def quat_to_matrices(w: FloatArray, x: FloatArray, y: FloatArray, z: FloatArray) -> FloatArray:
-    """(n, 3, 3) rotation matrices of unit quaternions given by components."""
-    n = w.shape[0]
-    m = np.empty((n, 3, 3))
-    xx, yy, zz = x * x, y * y, z * z
-    xy, xz, yz = x * y, x * z, y * z
-    wx, wy, wz = w * x, w * y, w * z
-    m[:, 0, 0] = 1 - 2 * (yy + zz)
-    m[:, 0, 1] = 2 * (xy - wz)
-    m[:, 0, 2] = 2 * (xz + wy)
-    m[:, 1, 0] = 2 * (xy + wz)
-    m[:, 1, 1] = 1 - 2 * (xx + zz)
-    m[:, 1, 2] = 2 * (yz - wx)
-    m[:, 2, 0] = 2 * (xz - wy)
-    m[:, 2, 1] = 2 * (yz + wx)
-    m[:, 2, 2] = 1 - 2 * (xx + yy)
-    return m
-
-
 def integrate_orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray) -> FloatArray:
     """(n, 3, 3) foot → world rotations at each sample, starting from ``q0`` at ``t[0]``.
 
