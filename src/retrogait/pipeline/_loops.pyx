@@ -216,10 +216,6 @@ cdef void _quat_from_matrix(const double* mp, double[:] q) noexcept nogil:
         q[k] /= nq
 
 
-def quat_from_matrix_into(const double[:, ::1] m, double[:] q):
-    _quat_from_matrix(&m[0, 0], q)
-
-
 cdef void _attitude_from_gravity(double f0, double f1, double f2, double[:] q) noexcept nogil:
     """Quaternion (foot -> world): world z = the measured up direction, world x = horizontal
     projection of the foot's x axis (of its z axis when the toes point straight up/down)."""

@@ -38,13 +38,6 @@ def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
     return q
 
 
-def quat_from_matrix(m: FloatArray) -> FloatArray:
-    """Unit quaternion [w, x, y, z] of a rotation matrix (Shepperd's method)."""
-    q = np.empty(4)
-    _loops.quat_from_matrix_into(np.ascontiguousarray(m, dtype=np.float64), q)
-    return q
-
-
 def integrate_orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray) -> FloatArray:
     """(n, 3, 3) foot → world rotations at each sample, starting from ``q0`` at ``t[0]``.
 
