@@ -481,13 +481,24 @@ def lstsq_min_norm(const double[:, :] a, const double[:] b, double rcond):
     return np.array([r[0], r[1], r[2]])
 
 
+cdef inline double _point_speed2(const double[:, :] gyr, const double[:, :] vel_foot,
+                                 Py_ssize_t k, const double* r) noexcept nogil:
+    """|v + w x r|² at sample k: squared speed (m²/s²) of the foot point r (foot frame, m from
+    the sensor), v the sensor velocity (foot frame, m/s), w the rate (deg/s)."""
+    cdef double o0 = gyr[k, 0] * D2R, o1 = gyr[k, 1] * D2R, o2 = gyr[k, 2] * D2R
+    cdef double u0 = vel_foot[k, 0] + (o1 * r[2] - o2 * r[1])
+    cdef double u1 = vel_foot[k, 1] + (o2 * r[0] - o0 * r[2])
+    cdef double u2 = vel_foot[k, 2] + (o0 * r[1] - o1 * r[0])
+    return u0 * u0 + u1 * u1 + u2 * u2
+
+
 cdef double _pivot_departure(const double[:] t, const double[:, :] gyr,
                              const double[:, :] vel_foot, Py_ssize_t i0, Py_ssize_t i1,
                              Py_ssize_t search_from, double min_speed, double noise_factor,
                              double max_residual) noexcept:
     """contacts.pivot_departure on the fit samples i0..i1-1 (NaN: None)."""
     cdef Py_ssize_t m = i1 - i0, k
-    cdef double o0, o1, o2, v0, v1, v2, u0, u1, u2, su = 0, sv = 0, rms, thr, speed, prev = 0
+    cdef double o0, o1, o2, su = 0, sv = 0, rms, thr, speed, prev = 0
     cdef double r[3]
     if m < 3:
         return NAN
@@ -509,30 +520,16 @@ cdef double _pivot_departure(const double[:] t, const double[:, :] gyr,
         b[3 * k + 1] = -vel_foot[i0 + k, 1]
         b[3 * k + 2] = -vel_foot[i0 + k, 2]
     _lstsq3(a, b, EPS * (3 * m), r)
-    for k in range(m):
-        o0 = gyr[i0 + k, 0] * D2R
-        o1 = gyr[i0 + k, 1] * D2R
-        o2 = gyr[i0 + k, 2] * D2R
-        v0 = vel_foot[i0 + k, 0]
-        v1 = vel_foot[i0 + k, 1]
-        v2 = vel_foot[i0 + k, 2]
-        u0 = v0 + (o1 * r[2] - o2 * r[1])
-        u1 = v1 + (o2 * r[0] - o0 * r[2])
-        u2 = v2 + (o0 * r[1] - o1 * r[0])
-        su += u0 * u0 + u1 * u1 + u2 * u2
-        sv += v0 * v0 + v1 * v1 + v2 * v2
+    for k in range(i0, i1):
+        su += _point_speed2(gyr, vel_foot, k, r)
+        sv += (vel_foot[k, 0] * vel_foot[k, 0] + vel_foot[k, 1] * vel_foot[k, 1]
+               + vel_foot[k, 2] * vel_foot[k, 2])
     rms = sqrt(su / m)
     if rms > max_residual * sqrt(sv / m):
         return NAN  # not a rigid rocker about one point
     thr = max(min_speed, noise_factor * rms)
     for k in range(search_from, t.shape[0]):
-        o0 = gyr[k, 0] * D2R
-        o1 = gyr[k, 1] * D2R
-        o2 = gyr[k, 2] * D2R
-        u0 = vel_foot[k, 0] + (o1 * r[2] - o2 * r[1])
-        u1 = vel_foot[k, 1] + (o2 * r[0] - o0 * r[2])
-        u2 = vel_foot[k, 2] + (o0 * r[1] - o1 * r[0])
-        speed = sqrt(u0 * u0 + u1 * u1 + u2 * u2)
+        speed = sqrt(_point_speed2(gyr, vel_foot, k, r))
         if speed > thr:
             if k == search_from:
                 return t[k]
