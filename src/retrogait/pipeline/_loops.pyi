@@ -5,6 +5,13 @@ from numpy.typing import NDArray
 
 _F = NDArray[np.float64]
 
+STANDARD_GRAVITY: float
+IMPACT_LEVEL: float
+IMPACT_MAX_DELAY_S: float
+PIVOT_MIN_SPEED_M_S: float
+PIVOT_NOISE_FACTOR: float
+PIVOT_MAX_RESIDUAL: float
+
 def orientation(t: _F, gyr: _F, q0: _F) -> _F: ...
 def segment(t: _F, acc: _F, gyr: _F, q0: _F, gravity: float, zupt_end: bool
             ) -> tuple[_F, float, float]: ...

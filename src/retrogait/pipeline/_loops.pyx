@@ -37,6 +37,24 @@ cdef enum:
 cdef double D2R = M_PI / 180.0
 cdef double EPS = 2.220446049250313e-16
 
+# constants of the contact search (documented in contacts.impact_time / pivot_departure, whose
+# defaults are these names): the impact of a toe-first landing is the rise through IMPACT_LEVEL
+# of its largest | |acc| - g | peak, at most IMPACT_MAX_DELAY_S after the heel-drop start; the
+# pivot of a toes-up push moves when its speed exceeds max(PIVOT_MIN_SPEED_M_S,
+# PIVOT_NOISE_FACTOR x fit rms), and the fit is refused above PIVOT_MAX_RESIDUAL x rms speed
+cdef double _GRAVITY = 9.80665
+cdef double _IMPACT_LEVEL = 0.5
+cdef double _IMPACT_MAX_DELAY_S = 0.03
+cdef double _PIVOT_MIN_SPEED_M_S = 0.05
+cdef double _PIVOT_NOISE_FACTOR = 3.0
+cdef double _PIVOT_MAX_RESIDUAL = 0.1
+STANDARD_GRAVITY = _GRAVITY
+IMPACT_LEVEL = _IMPACT_LEVEL
+IMPACT_MAX_DELAY_S = _IMPACT_MAX_DELAY_S
+PIVOT_MIN_SPEED_M_S = _PIVOT_MIN_SPEED_M_S
+PIVOT_NOISE_FACTOR = _PIVOT_NOISE_FACTOR
+PIVOT_MAX_RESIDUAL = _PIVOT_MAX_RESIDUAL
+
 
 # ================================================================ strapdown
 cdef void _orientation(const double[:] t, const double[:, :] gyr, const double[:] q0,
@@ -649,7 +667,8 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
     ic = lb[0, last_after] if last_after >= 0 else lb[1, swing]
     strike_at = ic
     if last_after >= 0 and acc.shape[0] == n and lb[4, last_after] < 0:  # heel drop: toe first
-        ic = _impact_time(t, x, acc, ic, lb[1, last_after], 9.80665, 0.5, 0.03)
+        ic = _impact_time(t, x, acc, ic, lb[1, last_after], _GRAVITY, _IMPACT_LEVEL,
+                          _IMPACT_MAX_DELAY_S)
     to = lb[0, swing]
     for k in range(swing - 1, -1, -1):
         if lb[2, k] >= thr:
@@ -668,7 +687,9 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
                         w1 = i
                         cnt += 1
                 if cnt >= 3:
-                    dep = _pivot_departure(t, gyr, vel_foot, w0, w1 + 1, k_peak, 0.05, 3.0, 0.1)
+                    dep = _pivot_departure(t, gyr, vel_foot, w0, w1 + 1, k_peak,
+                                           _PIVOT_MIN_SPEED_M_S, _PIVOT_NOISE_FACTOR,
+                                           _PIVOT_MAX_RESIDUAL)
                     if not isnan(dep):
                         to = min(to, dep)
     out[0] = to

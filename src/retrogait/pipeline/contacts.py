@@ -89,7 +89,9 @@ class Contacts:
 
 def pivot_departure(
     t: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray, fit: slice, search_from: int,
-    min_speed_m_s: float = 0.05, noise_factor: float = 3.0, max_residual: float = 0.1,
+    min_speed_m_s: float = _loops.PIVOT_MIN_SPEED_M_S,
+    noise_factor: float = _loops.PIVOT_NOISE_FACTOR,
+    max_residual: float = _loops.PIVOT_MAX_RESIDUAL,
 ) -> float | None:
     """Time (s) the pivot of a rocker starts to move, or None.
 
@@ -110,7 +112,8 @@ def pivot_departure(
 
 
 def impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, end_s: float,
-                gravity: float = 9.80665, level: float = 0.5, max_delay_s: float = 0.03
+                gravity: float = _loops.STANDARD_GRAVITY, level: float = _loops.IMPACT_LEVEL,
+                max_delay_s: float = _loops.IMPACT_MAX_DELAY_S
                 ) -> float:
     """Initial contact (s) of a toe-first landing whose heel-drop lobe of ``x`` (pitch rate)
     spans ``start_s``..``end_s``: where the impact's largest peak is reached, the time its

@@ -113,9 +113,9 @@ def foot_of(sensor: SensorInfo) -> str:
 _SWING, _ANCHOR, _STANCE = 0, 1, 2
 
 # how far from its time a landing is decided: the crossing that starts the landing lobe, or the
-# impact at most 30 ms after it (``max_delay_s`` of contacts.impact_time); a data gap within
+# impact at most IMPACT_MAX_DELAY_S (30 ms) after it (contacts.impact_time); a data gap within
 # this reach can move the landing by up to the gap's length
-_LANDING_REACH_S = 0.03
+_LANDING_REACH_S = _loops.IMPACT_MAX_DELAY_S
 
 
 @dataclass

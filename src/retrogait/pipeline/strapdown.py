@@ -24,7 +24,7 @@ from retrogait.pipeline import _loops
 
 FloatArray = NDArray[np.float64]
 
-STANDARD_GRAVITY = 9.80665  # m/s²
+STANDARD_GRAVITY = _loops.STANDARD_GRAVITY  # 9.80665 m/s²
 
 
 def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
