@@ -133,6 +133,8 @@ def main() -> None:
     ap.add_argument("--stub-gait", action="store_true",
                     help="replace decode + pipeline + fusion by a stub returning the recording's "
                     "events at the live rate: the daemon's own cost, whatever the pipeline costs")
+    ap.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+                    help="the daemon's event loop (retrogait run --event-loop)")
     ap.add_argument("--stages", action="store_true",
                     help="no daemon: split GaitSession.handle per notification into its stages, "
                     "warm and cold")
@@ -157,7 +159,7 @@ def main() -> None:
         cmd = [*launcher, "run", "--emulate", str(rec), "--mqtt",
                f"mqtt://127.0.0.1:{port}", "--athlete", "bench", "--quiet",
                "--record-dir", str(work / "rec"), "--no-history",
-               "--duration", str(args.duration + args.warmup)]
+               "--duration", str(args.duration + args.warmup), "--event-loop", args.event_loop]
         if not args.in_process:
             cmd.append("--emulate-process")
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -186,7 +188,8 @@ def main() -> None:
     where = "inside the daemon" if args.in_process else "in a child process (not counted)"
     stub = "; gait pipeline STUBBED (recorded events)" if args.stub_gait else ""
     print(f"daemon (retrogait run --emulate, 4 sensors x 200 Hz, MQTT + recording; emulated "
-          f"sensors {where}{stub}), {t1 - t0:.0f} s measured after {args.warmup:.0f} s warm-up:")
+          f"sensors {where}{stub}; event loop {args.event_loop}), {t1 - t0:.0f} s measured "
+          f"after {args.warmup:.0f} s warm-up:")
     print(f"  CPU: {100 * (c1 - c0) / (t1 - t0):.1f} % of one core on average "
           f"(this machine: {os.cpu_count()} cores, shared)")
     if not args.in_process:

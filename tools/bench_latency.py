@@ -16,7 +16,6 @@ left2/right2, 1.3 ms later), so the load is four full pipelines.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -173,8 +172,11 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of real-time streaming")
     ap.add_argument("--broker-nodelay", action="store_true",
                     help="run Mosquitto with set_tcp_nodelay true (see docs/mqtt.md)")
+    ap.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+                    help="the daemon's event loop, as `retrogait run --event-loop`")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "src"))
+    from retrogait.cli import event_loop
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rec = make_four_sensor_recording(work / "four.jsonl", args.duration + 10)
@@ -184,7 +186,7 @@ def main() -> None:
                                 str(sub_out)], stdout=subprocess.PIPE)
         assert sub.stdout is not None and sub.stdout.readline().strip() == b"ready"
         try:
-            probe, t0 = asyncio.run(run(rec, port, args.duration, sub_out))
+            probe, t0 = event_loop.run(run(rec, port, args.duration, sub_out), args.event_loop)
             time.sleep(1.0)
         finally:
             sub.terminate()
@@ -210,7 +212,8 @@ def main() -> None:
         for p in probe.by_payload:
             k = json.loads(p)["kind"]
             kinds[k] = kinds.get(k, 0) + 1
-        print(f"4 sensors x 200 Hz, {args.duration:.0f} s real time, Mosquitto "
+        print(f"4 sensors x 200 Hz, {args.duration:.0f} s real time, event loop "
+              f"{args.event_loop}, Mosquitto "
               f"set_tcp_nodelay {'true' if args.broker_nodelay else 'false (default)'}, "
               f"{len(ms)} events "
               f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))})")

@@ -157,3 +157,14 @@ async def test_unknown_adapter_fails_clearly(small_recording: Path) -> None:
     items = await _collect(source, 0.3)
     detail = [i.detail for i in items if isinstance(i, ConnectionChange) and i.event == "failed"]
     assert detail and "hci7" in detail[0]
+
+
+async def test_notify_method_reaches_bluez_as_configured(small_recording: Path) -> None:
+    """StartNotify (bleak's default) unless ``acquire_notify`` asks for the socket path."""
+    for acquire, expected in ((False, True), (True, False)):
+        _, source, devices = _setup(small_recording, acquire_notify=acquire)
+        await _collect(source, 0.3)
+        for dev in devices:
+            assert dev.notify_args, "subscribed"
+            for args in dev.notify_args.values():
+                assert args["bluez"] == {"use_start_notify": expected}

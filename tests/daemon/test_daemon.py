@@ -24,9 +24,10 @@ from .test_mqtt_e2e import CLI, Collector, analyze, event_lines, final_status, s
 SECRET = "s3cr3t-pa55word-never-logged"
 
 
+@pytest.mark.parametrize("loop", ["auto", "asyncio"])  # auto: uvloop where installed
 async def test_run_sigterm_records_and_publishes(broker: Broker, small_recording: Path,
-                                                 tmp_path: Path) -> None:
-    athlete = "live-run"
+                                                 tmp_path: Path, loop: str) -> None:
+    athlete = f"live-run-{loop}"
     prefix = f"retrogait/{athlete}"
     col = Collector(broker, f"{prefix}/#")
     task = asyncio.create_task(col.run(until_topic=f"{prefix}/status"))
@@ -37,7 +38,7 @@ async def test_run_sigterm_records_and_publishes(broker: Broker, small_recording
     proc = await asyncio.create_subprocess_exec(
         *CLI, "-vv", "run", "--emulate", str(small_recording), "--mqtt", broker.url,
         "--athlete", athlete, "--record-dir", str(tmp_path / "rec"), "--quiet",
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
+        "--event-loop", loop, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
     )
     async def both_connected() -> None:
         while sum(b'"connected"' in p for _, p, _ in col.messages) < 2:
@@ -104,6 +105,9 @@ placement = "right_foot"
 name = "^RG-IMU R"
 toe_axis = "-y"
 
+[ble]
+acquire_notify = true
+
 [mqtt]
 url = "mqtts://broker.example.org"
 username = "ana"
@@ -115,6 +119,8 @@ password = "{SECRET}"
     assert devs[1].name_pattern == "^RG-IMU R" and devs[1].info.mounting.toe_axis == "-y"
     assert devs[0].info.rate_hz == 200.0
     assert cfg.ble_options().bluez() == {"adapter": "hci1"}
+    assert cfg.ble_options().acquire_notify
+    assert not DaemonConfig(athlete="a").ble_options().acquire_notify  # bleak's default
     assert cfg.mqtt is not None and cfg.mqtt.credentials() == ("ana", SECRET)
     assert SECRET not in repr(cfg) and SECRET not in cfg.model_dump_json()
 

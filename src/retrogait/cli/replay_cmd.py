@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from retrogait.cli import event_loop
 from retrogait.errors import ConfigError, RecordingError
 from retrogait.insights.live import LiveView
 from retrogait.insights.sink import summary_sink_for
@@ -48,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 
     add_mqtt_arguments(p)
+    event_loop.add_event_loop_argument(p)
     p.set_defaults(func=run_replay)
 
     a = sub.add_parser("analyze", help="analyse a recording offline and write its events")
@@ -95,9 +97,9 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.mqtt and args.mqtt != "none":
         from retrogait.daemon.mqtt_cli import replay_to_mqtt
 
-        source = asyncio.run(replay_to_mqtt(args, sinks, replay))
+        source = event_loop.run(replay_to_mqtt(args, sinks, replay), args.event_loop)
     else:
-        source = asyncio.run(replay(args.recording, args.speed, sinks))
+        source = event_loop.run(replay(args.recording, args.speed, sinks), args.event_loop)
     _report_stats(source)
     if summary.result is not None:
         print(format_summary(summary.result))

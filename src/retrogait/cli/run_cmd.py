@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrogait.cli import event_loop
 from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 from retrogait.errors import ConfigError
 
@@ -27,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--config", type=Path, help=f"config file (default: {DEFAULT_CONFIG})")
     add_mqtt_arguments(p)
     p.add_argument("--adapter", help="Bluetooth adapter, e.g. hci1 (Linux/BlueZ)")
+    p.add_argument("--acquire-notify", action="store_true",
+                   help="BlueZ: notifications through sockets (AcquireNotify) instead of D-Bus "
+                   "signals: less CPU; some devices misbehave with it ([ble] acquire_notify)")
     p.add_argument("--record-dir", type=Path, help="directory for the session recording")
     p.add_argument("--no-record", action="store_true", help="do not record the session")
     p.add_argument("--events", type=Path, help="also write events as JSON Lines to this file")
@@ -49,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "each notification through a socket, read as bleak reads BlueZ's AcquireNotify sockets "
         "(benchmarks: the daemon's own CPU then excludes the emulation)",
     )
+    event_loop.add_event_loop_argument(p)
     p.set_defaults(func=run)
 
 
@@ -85,6 +89,8 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
 
     devices = cfg.ble_devices()
     options = cfg.ble_options()
+    if args.acquire_notify:
+        options.acquire_notify = True
     feeder = None
     if args.emulate is not None:
         from retrogait.sources.ble import BleDevice
@@ -165,4 +171,4 @@ def run(args: argparse.Namespace) -> int:
     if args.emulate_process and args.emulate is None:
         raise ConfigError("--emulate-process needs --emulate RECORDING")
     cfg = _config(args)
-    return asyncio.run(_run(args, cfg))
+    return event_loop.run(_run(args, cfg), args.event_loop)

@@ -91,6 +91,12 @@ class BleConfig(_Strict):
     backoff_min_s: float = Field(default=1.0, gt=0)
     backoff_max_s: float = Field(default=30.0, gt=0)
     queue_size: int = Field(default=4096, ge=16, description="notifications in flight")
+    acquire_notify: bool = Field(
+        default=False,
+        description="BlueZ: read notifications from a socket (AcquireNotify) instead of D-Bus "
+        "signals (StartNotify): less CPU per notification; off by default as in bleak, since some "
+        "devices misbehave with it",
+    )
 
 
 class RecordingConfig(_Strict):
@@ -150,6 +156,7 @@ class DaemonConfig(_Strict):
             connect_timeout_s=b.connect_timeout_s, queue_size=b.queue_size,
             backoff_min_s=b.backoff_min_s, backoff_max_s=b.backoff_max_s,
             initial_attempts=b.initial_attempts, reconnect_attempts=b.reconnect_attempts,
+            acquire_notify=b.acquire_notify,
         )
 
 

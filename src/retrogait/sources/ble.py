@@ -86,6 +86,11 @@ class BleOptions:
     scan_timeout_s: float = 10.0
     connect_timeout_s: float = 20.0
     queue_size: int = 4096
+    acquire_notify: bool = False
+    """BlueZ: subscribe with ``AcquireNotify`` (each notification read from a socket) instead of
+    ``StartNotify`` (each one a D-Bus signal the daemon parses): less CPU per notification; off
+    by default, as in bleak, because some devices misbehave with it. bleak falls back to
+    ``StartNotify`` on a characteristic that does not offer it; other platforms ignore it."""
     backoff_min_s: float = 1.0
     backoff_max_s: float = 30.0
     initial_attempts: int | None = 3
@@ -396,7 +401,9 @@ class BleSource(Source):
             async with self._connect_lock:
                 await asyncio.wait_for(client.connect(), opts.connect_timeout_s)
             for char in profile.gatt.notify:
-                await client.start_notify(char, self._callback(dev.id, char))
+                await client.start_notify(
+                    char, self._callback(dev.id, char),
+                    bluez={"use_start_notify": not opts.acquire_notify})
             for cmd in profile.start_sequence(rate):
                 await client.write_gatt_char(cmd.char, cmd.payload, response=cmd.response)
                 if cmd.delay_s:

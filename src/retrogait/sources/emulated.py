@@ -59,6 +59,8 @@ class EmulatedDevice:
     speed: float = 1.0
     present: bool = True
     writes: list[tuple[str, bytes]] = field(default_factory=list)
+    notify_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """the backend-specific arguments of the last ``start_notify`` per characteristic"""
     sent: int = 0
     _client: EmulatedBleakClient | None = None
     _subs: dict[str, NotifyCallback] = field(default_factory=dict)
@@ -369,7 +371,9 @@ class EmulatedBleakClient(BaseBleakClient):
     async def start_notify(
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
     ) -> None:
-        self._dev().subscribe(characteristic.uuid, callback)
+        dev = self._dev()
+        dev.notify_args[characteristic.uuid] = dict(kwargs)
+        dev.subscribe(characteristic.uuid, callback)
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         self._dev().unsubscribe(characteristic.uuid)
