@@ -16,8 +16,10 @@ left2/right2, 1.3 ms later), so the load is four full pipelines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -46,9 +48,17 @@ asyncio.run(main())
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port below the kernel's ephemeral range. Inside that range a client that
+    connects before the server listens (a broker starting or restarting) can be given the very
+    port it dials as its own and connect to itself (TCP self-connect), which then takes the port
+    from the server: seen as "address already in use" for the embedded broker."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
+        low = int(fh.read().split()[0])
+    for port in random.sample(range(max(1024, low - 12000), low), 500):
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
 
 
 def start_mosquitto(workdir: Path, nodelay: bool = False) -> tuple[subprocess.Popen[bytes], int]:

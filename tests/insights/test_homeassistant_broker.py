@@ -15,6 +15,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
+from daemon.conftest import free_port  # (tests/ is on sys.path: pytest rootdir import)
 from retrogait.insights.homeassistant import HomeAssistantDiscovery
 
 MOSQUITTO = shutil.which("mosquitto") or (
@@ -25,9 +26,7 @@ MOSQUITTO = shutil.which("mosquitto") or (
 def mosquitto(tmp_path: Path) -> Iterator[int]:
     if MOSQUITTO is None:
         pytest.fail("these tests need Mosquitto (apt-get install mosquitto)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     conf = tmp_path / "m.conf"
     lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false"]
     if os.geteuid() == 0:
