@@ -4,10 +4,13 @@ boundary (bleak backend classes), serving the bytes of a recording."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from retrogait.decoders.retrogait_imu import RetrogaitImuDecoder
 from retrogait.events import SensorStatusEvent
 from retrogait.recording.reader import RecordingReader
 from retrogait.session import GaitSession
@@ -168,3 +171,46 @@ async def test_notify_method_reaches_bluez_as_configured(small_recording: Path) 
             assert dev.notify_args, "subscribed"
             for args in dev.notify_args.values():
                 assert args["bluez"] == {"use_start_notify": expected}
+
+
+async def test_full_queue_drops_are_counted_reported_and_seen_as_lost_packets(
+    small_recording: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A consumer that falls behind: the bounded queue drops what does not fit, counts it per
+    sensor, logs it and calls ``on_dropped``; every packet sent is either received or counted
+    as dropped, and the device's packet counter shows the dropped ones to the session."""
+    _, source, devices = _setup(small_recording, queue_size=16)
+    reports: list[int] = []
+    source.on_dropped = reports.append
+    items: list[SourceItem] = []
+
+    async def slow_consumer() -> None:
+        async for item in source:
+            items.append(item)
+            if len(items) == 3:
+                await asyncio.sleep(1.0)  # fall behind: ~100 notifications arrive meanwhile
+
+    caplog.set_level(logging.WARNING, logger="retrogait.sources.ble")
+    task = asyncio.create_task(slow_consumer())
+    await asyncio.sleep(2.0)
+    await source.stop()
+    await asyncio.wait_for(task, 10)
+
+    assert source.dropped > 0
+    assert reports and reports[-1] <= source.dropped
+    assert "acquisition queue full" in caplog.text
+    session = GaitSession(RecordingReader(small_recording).header.sensors)
+    for item in items:
+        session.handle(item)
+    for dev, sid in zip(devices, ("left", "right"), strict=True):
+        got = _payloads(items, sid)
+        dropped = source.stats[sid].dropped
+        assert len(got) + dropped == dev.sent, "nothing lost without being counted"
+        # the recording itself loses every 97th packet: what the sent packets' counters show
+        start = [p for _, _, p in dev.packets].index(got[0])
+        decoder = RetrogaitImuDecoder({}, 200.0)
+        lost_in_recording = sum(
+            b.lost_packets for _, char, p in dev.packets[start:start + dev.sent]
+            for b in decoder.decode(char, p))
+        assert session.stats()[sid].lost_packets == lost_in_recording + dropped
+    assert sum(source.stats[s].dropped for s in ("left", "right")) == source.dropped

@@ -122,3 +122,32 @@ async def test_sink_buffer_bound_in_process(own_broker: Broker) -> None:
     assert any(s.state == "online" and s.dropped_events == 30 for s in statuses)
     assert final_status(col.messages, prefix).dropped_events == 30
     session_summary(col.messages, prefix)
+
+
+async def test_acquisition_drops_are_published_in_the_status(broker: Broker) -> None:
+    """Notifications dropped by the acquisition queue: the retained online status is published
+    again with the count, and the offline status at the end carries it too."""
+    athlete = "acq-drops"
+    prefix = f"retrogait/{athlete}"
+    col = Collector(broker, f"{prefix}/#")
+    task = asyncio.create_task(col.run(until_topic=f"{prefix}/status"))
+    await asyncio.wait_for(col.ready.wait(), 5)
+    sink = MqttSink(MqttSettings(url=broker.url), athlete)
+    await sink.start()
+    await asyncio.wait_for(sink.connected.wait(), 5)
+    sink.report_dropped_notifications(7)
+
+    async def status_with(n: int) -> None:
+        while not any(t == f"{prefix}/status"
+                      and DaemonStatus.model_validate_json(p).dropped_notifications == n
+                      for t, p, _ in col.messages):
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(status_with(7), 5)
+    sink.report_dropped_notifications(9)
+    await sink.close()
+    await asyncio.wait_for(task, 10)
+    statuses = [DaemonStatus.model_validate_json(p) for t, p, _ in col.messages
+                if t == f"{prefix}/status"]
+    assert [(s.state, s.dropped_notifications) for s in statuses] == [
+        ("online", 0), ("online", 7), ("online", 9), ("offline", 9)]

@@ -201,6 +201,7 @@ class Daemon:
         self.summary: SummaryBuilder
         if mqtt is not None:
             mqtt.set_session(self.session_id, started_at=self.started, recording=rec_name)
+            self.source.on_dropped = mqtt.report_dropped_notifications
             self.summary = mqtt.summary  # the MQTT sink feeds it and publishes its summary
             self.sinks.append(mqtt)
         else:
@@ -243,6 +244,8 @@ class Daemon:
             for sig in installed:
                 loop.remove_signal_handler(sig)
             self.summary.set_sensor_stats(self.session.stats())
+            if self.mqtt is not None:  # the offline status carries the final count
+                self.mqtt.report_dropped_notifications(self.source.dropped)
             for s in self.sinks:
                 try:
                     await s.close()

@@ -195,6 +195,10 @@ class DaemonStatus(BaseModel):
         default=0, description="events dropped so far because the outage buffer overflowed"
     )
     reconnects: int = Field(default=0, description="broker reconnections in this run")
+    dropped_notifications: int = Field(
+        default=0, description="sensor notifications dropped so far because the acquisition "
+        "queue was full (the daemon fell behind); published again when it grows"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,6 +345,8 @@ class MqttSink(Sink):
         self._since = datetime.now(UTC)
         self.connected = asyncio.Event()
         self._done = asyncio.Event()
+        self.dropped_notifications = 0
+        self._status_stale = False  # the online status no longer tells the drop count
 
     def set_session(
         self, session_id: str, started_at: datetime | None = None, recording: str | None = None
@@ -369,6 +375,7 @@ class MqttSink(Sink):
             session_id=self.session_id, since=self._since if state == "online" else None,
             published_events=self.stats.published, dropped_events=self.stats.dropped,
             reconnects=max(0, self.stats.connects - 1),
+            dropped_notifications=self.dropped_notifications,
         ).model_dump_json().encode()
 
     def _properties(self, out: _Out, v5: bool) -> Properties | None:
@@ -414,6 +421,14 @@ class MqttSink(Sink):
             self._wake.set()
             # let the publisher send it now rather than after the rest of a notification backlog
             await asyncio.sleep(0)
+
+    def report_dropped_notifications(self, total: int) -> None:
+        """The acquisition dropped notifications (``total`` so far): the retained online status
+        is published again with the count (by the publisher, in order, when connected)."""
+        if total != self.dropped_notifications:
+            self.dropped_notifications = total
+            self._status_stale = True
+            self._wake.set()
 
     @property
     def buffered(self) -> int:
@@ -515,6 +530,7 @@ class MqttSink(Sink):
     async def _session(self, client: aiomqtt.Client, v5: bool) -> None:
         """One connection: publish online, then drain the buffer until closing; a dropped
         connection surfaces as MqttError from the watcher and cancels the drainer."""
+        self._status_stale = False
         await client.publish(self.status_topic, self._status("online"), qos=1, retain=True)
         for hook in self.hooks:
             await hook.on_connect(client)
@@ -570,6 +586,10 @@ class MqttSink(Sink):
                     inflight.append(task)
                     n += 1
                     self._sent = max(self._sent, n)
+                if self._status_stale:  # rare (at most every few s): one round trip, in order
+                    self._status_stale = False
+                    await client.publish(self.status_topic, self._status("online"), qos=1,
+                                         retain=True)
                 if not inflight and not self._buf and self._closing:
                     return
                 if inflight and inflight[0].done():

@@ -203,6 +203,9 @@ class BleSource(Source):
         self._reported_drops = 0
         self._last_drop_log = 0.0
         self._drops = False  # set by a callback that dropped a notification
+        self.on_dropped: Callable[[int], None] | None = None
+        """called with the total of dropped notifications whenever the drops are reported (at
+        most every 5 s while they go on): e.g. the MQTT status"""
 
     @property
     def sensors(self) -> list[SensorInfo]:
@@ -274,6 +277,8 @@ class BleSource(Source):
             per = ", ".join(f"{k}: {s.dropped}" for k, s in self.stats.items() if s.dropped)
             log.warning("acquisition queue full: %d notification(s) dropped so far (%s)",
                         total, per)
+            if self.on_dropped is not None:
+                self.on_dropped(total)
             self._reported_drops = total
             self._last_drop_log = self.clock()
             self._drops = False
