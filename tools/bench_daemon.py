@@ -193,7 +193,9 @@ def main() -> None:
     print(f"  CPU: {100 * (c1 - c0) / (t1 - t0):.1f} % of one core on average "
           f"(this machine: {os.cpu_count()} cores, shared)")
     if not args.in_process:
-        print(f"  emulated sensors' child process: {100 * (k1 - k0) / (t1 - t0):.1f} % of one core")
+        print(f"  emulated sensors' child process: {100 * (k1 - k0) / (t1 - t0):.1f} % of one core "
+              f"(it stands in for BlueZ and the kernel; daemon + child: "
+              f"{100 * (c1 - c0 + k1 - k0) / (t1 - t0):.1f} %)")
     m = re.search(r"session ended \(.*?\) after ([\d.]+) s.*?"
                   r"\(session ([\d.]+) s, gait ([\d.]+) s\)", err.decode(), re.S)
     if m:
