@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import itertools
 
 from bench_latency import make_four_sensor_recording, start_mosquitto
+from retrogait.cli.event_loop import LOOP_CHOICES
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -133,7 +134,7 @@ def main() -> None:
     ap.add_argument("--stub-gait", action="store_true",
                     help="replace decode + pipeline + fusion by a stub returning the recording's "
                     "events at the live rate: the daemon's own cost, whatever the pipeline costs")
-    ap.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+    ap.add_argument("--event-loop", choices=LOOP_CHOICES, default="auto",
                     help="the daemon's event loop (retrogait run --event-loop)")
     ap.add_argument("--stages", action="store_true",
                     help="no daemon: split GaitSession.handle per notification into its stages, "

@@ -182,11 +182,12 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of real-time streaming")
     ap.add_argument("--broker-nodelay", action="store_true",
                     help="run Mosquitto with set_tcp_nodelay true (see docs/mqtt.md)")
-    ap.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
-                    help="the daemon's event loop, as `retrogait run --event-loop`")
-    args = ap.parse_args()
     sys.path.insert(0, str(REPO / "src"))
     from retrogait.cli import event_loop
+
+    ap.add_argument("--event-loop", choices=event_loop.LOOP_CHOICES, default="auto",
+                    help="the daemon's event loop, as `retrogait run --event-loop`")
+    args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rec = make_four_sensor_recording(work / "four.jsonl", args.duration + 10)

@@ -11,17 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from retrogait.errors import ConfigError
 
 T = TypeVar("T")
 LoopChoice = Literal["auto", "uvloop", "asyncio"]
+LOOP_CHOICES: tuple[str, ...] = get_args(LoopChoice)
 
 
 def add_event_loop_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+        "--event-loop", choices=LOOP_CHOICES, default="auto",
         help="asyncio event loop: uvloop (less CPU) where installed, else the standard one "
         "(default: auto)",
     )
