@@ -2,7 +2,8 @@
 """Set up retrogait in ./.venv (once) and run the demo or the test suite.
 
     python3 tools/quickstart.py demo   # replay the bundled backward-running recording
-    python3 tools/quickstart.py test   # run the test suite
+    python3 tools/quickstart.py test   # run the test suite (installs Debian's chromium and
+                                       # chromium-driver for the browser tests when root)
 
 Needs only Python 3.11+ and access to PyPI. Re-running reuses the environment and reinstalls
 only when pyproject.toml changed. Extra arguments after the command go to the program
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -47,6 +49,29 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
+BROWSER_PACKAGES = ("chromium", "chromium-driver")
+"""Debian packages of the headless browser the live-page tests drive (tests/web)."""
+
+
+def ensure_browser() -> None:
+    """The live-page tests need Chromium and chromedriver: install Debian's packages when they
+    are missing and we are root with apt-get, else stop and name them (never a silent skip)."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    names = " ".join(BROWSER_PACKAGES)
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"installing {names} (apt-get) for the browser tests ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-q", *BROWSER_PACKAGES], check=True,
+                       env=env, stdout=subprocess.DEVNULL)
+        if shutil.which("chromium") and shutil.which("chromedriver"):
+            return
+    sys.exit(f"the tests drive a headless Chromium: install the packages {names} "
+             f"(Debian/Ubuntu: sudo apt-get install {names}), then run the tests again")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
@@ -57,6 +82,7 @@ def main(argv: list[str]) -> int:
         args = rest or ["--speed", "x20"]
         return subprocess.call([str(venv_bin("retrogait")), "replay", str(DEMO), *args], cwd=ROOT)
     ensure_env("dev,embedded")  # the tests also run --mqtt embedded (amqtt)
+    ensure_browser()
     return subprocess.call([str(venv_bin("python")), "-m", "pytest", *rest], cwd=ROOT)
 
 

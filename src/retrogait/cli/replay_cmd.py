@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from retrogait.cli import event_loop
+from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.errors import ConfigError, RecordingError
 from retrogait.insights.live import LiveView
-from retrogait.insights.sink import summary_sink_for
+from retrogait.insights.sink import SummarySink, summary_sink_for
 from retrogait.insights.summary import SessionSummary, format_summary
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
@@ -49,6 +50,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 
     add_mqtt_arguments(p)
+    add_live_output_arguments(p)
     event_loop.add_event_loop_argument(p)
     p.set_defaults(func=run_replay)
 
@@ -94,18 +96,30 @@ def run_replay(args: argparse.Namespace) -> int:
         sinks.append(JsonlSink(args.events))
     summary = summary_sink_for(args.recording)
     sinks.append(summary)
-    if args.mqtt and args.mqtt != "none":
-        from retrogait.daemon.mqtt_cli import replay_to_mqtt
-
-        source = event_loop.run(replay_to_mqtt(args, sinks, replay), args.event_loop)
-    else:
-        source = event_loop.run(replay(args.recording, args.speed, sinks), args.event_loop)
-    _report_stats(source)
-    if summary.result is not None:
-        print(format_summary(summary.result))
-        if args.history is not None:
-            _store(summary.result, Path(args.history) if args.history else None)
+    event_loop.run(_replay_main(args, sinks, summary), args.event_loop)
     return 0
+
+
+async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: SummarySink
+                       ) -> ReplaySource:
+    """The replay with its live outputs; the results print before the page's linger."""
+    from retrogait.recording.reader import read_header
+
+    athlete = args.athlete or read_header(args.recording).athlete or "athlete"
+    async with live_outputs(args, athlete, args.recording) as extra:
+        sinks = [*sinks, *extra]
+        if args.mqtt and args.mqtt != "none":
+            from retrogait.daemon.mqtt_cli import replay_to_mqtt
+
+            source = await replay_to_mqtt(args, sinks, replay)
+        else:
+            source = await replay(args.recording, args.speed, sinks)
+        _report_stats(source)
+        if summary.result is not None:
+            print(format_summary(summary.result), flush=True)
+            if args.history is not None:
+                _store(summary.result, Path(args.history) if args.history else None)
+    return source
 
 
 def _store(result: SessionSummary, path: Path | None) -> None:

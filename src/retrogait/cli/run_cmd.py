@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrogait.cli import event_loop
+from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 from retrogait.errors import ConfigError
 
 if TYPE_CHECKING:  # bleak and aiomqtt load only when the command runs
     from retrogait.daemon.config import DaemonConfig
+    from retrogait.daemon.runner import DaemonResult
+    from retrogait.sinks.base import Sink
 
 DEFAULT_CONFIG = Path("retrogait.toml")
 
@@ -52,6 +55,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "each notification through a socket, read as bleak reads BlueZ's AcquireNotify sockets "
         "(benchmarks: the daemon's own CPU then excludes the emulation)",
     )
+    add_live_output_arguments(p)
     event_loop.add_event_loop_argument(p)
     p.set_defaults(func=run)
 
@@ -85,7 +89,8 @@ def _config(args: argparse.Namespace) -> DaemonConfig:
 
 async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
     from retrogait.daemon.mqtt_cli import mqtt_sink
-    from retrogait.daemon.runner import Daemon, DaemonResult
+    from retrogait.daemon.runner import Daemon
+    from retrogait.sinks.web import WebSink
 
     devices = cfg.ble_devices()
     options = cfg.ble_options()
@@ -112,15 +117,27 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
 
     history = None if args.no_history else (args.history or cfg.history.resolve())
 
-    def make(mqtt: object | None) -> Daemon:
+    def make(mqtt: object | None, extra: list[Sink]) -> Daemon:
         return Daemon(
             cfg.athlete, devices, options, record_dir, compress=cfg.recording.compress,
             mqtt=mqtt,  # type: ignore[arg-type]
             console=not args.quiet, events_jsonl=cfg.events_jsonl, notes=cfg.notes,
             profile_dir=str(cfg.profile_dir) if cfg.profile_dir else None,
             # a terminal gets the live view; a pipe or file gets plain event lines
-            live=not args.quiet and sys.stdout.isatty(), history=history,
+            live=not args.quiet and sys.stdout.isatty(), history=history, extra_sinks=extra,
         )
+
+    async def session(mqtt: object | None) -> DaemonResult:
+        async with live_outputs(args, cfg.athlete, None) as extra:
+            daemon = make(mqtt, extra)
+            for sink in extra:
+                if isinstance(sink, WebSink):  # the page links to the report of this recording
+                    sink.set_recording(daemon.recording)
+            if daemon.recording:
+                print(f"recording to {daemon.recording}", file=sys.stderr)
+            result = await daemon.run(args.duration)
+            _print_result(result)
+        return result
 
     url = args.mqtt or (cfg.mqtt.url if cfg.mqtt else None)
     result: DaemonResult
@@ -129,18 +146,16 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
             async with mqtt_sink(url, cfg.athlete, base=cfg.mqtt, topic_prefix=args.topic_prefix,
                                  buffer_events=args.mqtt_buffer, ha_discovery=args.ha_discovery,
                                  sensors=[d.info for d in devices]) as sink:
-                daemon = make(sink)
-                if daemon.recording:
-                    print(f"recording to {daemon.recording}", file=sys.stderr)
-                result = await daemon.run(args.duration)
+                result = await session(sink)
         else:
-            daemon = make(None)
-            if daemon.recording:
-                print(f"recording to {daemon.recording}", file=sys.stderr)
-            result = await daemon.run(args.duration)
+            result = await session(None)
     finally:
         if feeder is not None:
             feeder.close()
+    return 0 if result.stop_reason != "every sensor gave up" else 2
+
+
+def _print_result(result: DaemonResult) -> None:
     print(f"session ended ({result.stop_reason}) after {result.duration_s:.1f} s", file=sys.stderr)
     if result.duration_s > 0:
         d = result.duration_s
@@ -164,7 +179,6 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
     if result.mqtt_dropped:
         print(f"retrogait: warning: MQTT: {result.mqtt_dropped} event(s) dropped "
               "(outage buffer overflowed)", file=sys.stderr)
-    return 0 if result.stop_reason != "every sensor gave up" else 2
 
 
 def run(args: argparse.Namespace) -> int:

@@ -163,9 +163,11 @@ class Daemon:
         profile_dir: str | None = None,
         live: bool = False,
         history: Path | None = None,
+        extra_sinks: Sequence[Sink] = (),
     ) -> None:
         """``console``: event lines on stdout (or, with ``live``, the terminal live view in their
-        place); ``history``: store the session summary in this history file at the end."""
+        place); ``history``: store the session summary in this history file at the end;
+        ``extra_sinks``: more outputs (the live page, audio cues), after the others."""
         if not devices:
             raise ConfigError("no devices configured: add [[devices]] to the config file")
         self.athlete = athlete
@@ -210,6 +212,7 @@ class Daemon:
                 sensors=[d.id for d in devices], session_id=self.session_id,
             )
             self.sinks.append(SummarySink(self.summary))
+        self.sinks.extend(extra_sinks)
         self.history = history
         self.stop_reason = ""
         self._counts: dict[str, int] = {}

@@ -1,0 +1,80 @@
+"""The live page in a real headless Chromium, served by ``retrogait replay --web`` subprocesses:
+figures appear and change, the disconnect and the data gap of the recording raise an alert, the
+page reconnects by itself after the server is killed and started again, and after the session it
+links to the HTML report."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+from .conftest import ServerProc, wait_for
+
+
+def _text(driver: object, element_id: str) -> str:
+    return str(driver.execute_script(  # type: ignore[attr-defined]
+        f"return document.getElementById('{element_id}').textContent"))
+
+
+def _visible(driver: object, element_id: str) -> bool:
+    return bool(driver.execute_script(  # type: ignore[attr-defined]
+        f"const e = document.getElementById('{element_id}'); return !e.hidden && "
+        "e.getBoundingClientRect().height > 0"))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def test_page_live_alert_reconnect_report(browser: object, gap_recording: Path,
+                                          servers: list[ServerProc]) -> None:
+    d = browser
+    args = ["replay", str(gap_recording), "--speed", "x3", "--quiet", "--web-linger", "120"]
+    first = ServerProc(args)
+    servers.append(first.start())
+    d.get(first.url)  # type: ignore[attr-defined]
+
+    # the figures appear and change as the replay goes on
+    wait_for(lambda: _text(d, "conn") == "live", what="the page connected")
+    cadence = wait_for(lambda: _number(_text(d, "f-cadence")), what="a cadence figure")
+    assert 60 < float(cadence) < 240  # type: ignore[arg-type]
+    t1 = _text(d, "f-time")
+    wait_for(lambda: _text(d, "f-time") != t1, what="the session time to move")
+    wait_for(lambda: _text(d, "f-contact") != "– | –", what="contact times per foot")
+
+    # the disconnect of the right sensor (9 s into the recording) is an unmissable alert
+    alert = wait_for(lambda: _visible(d, "alert") and _text(d, "alert-text"), timeout=30,
+                     what="the alert banner")
+    assert "right" in str(alert) and ("DISCONNECTED" in str(alert) or "gap" in str(alert))
+    d.find_element("id", "alert-ok").click()  # type: ignore[attr-defined]
+    # the data gap that follows it is the next alert
+    gap = wait_for(lambda: _visible(d, "alert") and _text(d, "alert-text"), timeout=30,
+                   what="the data gap alert")
+    assert "gap" in str(gap).lower() or "DISCONNECTED" in str(gap)
+    assert "DISCONNECTED" in _text(d, "alerts") or "gap" in _text(d, "alerts")
+
+    # the server dies: the page says so, then recovers by itself when a server is back
+    first.stop()
+    wait_for(lambda: "NO CONNECTION" in _text(d, "conn"), timeout=15,
+             what="the page to notice the lost connection")
+    old_server = d.execute_script("return window.retrogait.server")  # type: ignore[attr-defined]
+    second = ServerProc(args, port=first.port)
+    servers.append(second.start())
+    wait_for(lambda: d.execute_script("return window.retrogait.server")  # type: ignore
+             not in (None, old_server), timeout=20, what="the page to reconnect")
+    wait_for(lambda: _text(d, "conn") == "live", what="live again")
+    t2 = wait_for(lambda: _number(_text(d, "f-cadence")) and _text(d, "f-time"),
+                  what="figures after the restart")
+    wait_for(lambda: _text(d, "f-time") != t2, what="figures moving after the restart")
+
+    # after the session: the report link, and the report itself
+    wait_for(lambda: _visible(d, "ended"), timeout=40, what="the end of the session")
+    href = wait_for(lambda: d.execute_script(  # type: ignore[attr-defined]
+        "const a = document.getElementById('report'); return !a.hidden && a.href"),
+        what="the report link")
+    with urllib.request.urlopen(str(href), timeout=120) as resp:
+        html = resp.read().decode()
+    assert resp.status == 200 and "<html" in html.lower() and "data:image/png;base64" in html
