@@ -142,6 +142,9 @@ class Scores:
         def p95_abs(x: list[float]) -> float | None:
             return float(np.percentile(np.abs(x), 95)) if x else None
 
+        def median(x: list[float]) -> float | None:
+            return float(np.median(x)) if x else None
+
         def mean_abs(x: list[float]) -> float | None:
             return float(np.mean(np.abs(x))) if x else None
 
@@ -156,7 +159,9 @@ class Scores:
             "landings_unannotated": self.unannotated,
             "landing_err_median_ms": _ms(med_abs(self.landing_err)) if landing else None,
             "landing_err_p95_ms": _ms(p95_abs(self.landing_err)) if landing else None,
+            "landing_bias_median_ms": _ms(median(self.landing_err)) if landing else None,
             "toe_off_err_median_ms": _ms(med_abs(self.toe_off_err)) if landing else None,
+            "toe_off_bias_median_ms": _ms(median(self.toe_off_err)) if landing else None,
             "strides_ref": self.strides_ref, "strides_det": self.strides_det,
             "strides_matched": self.strides_matched,
             "direction_pct": _pct(self.direction_ok, self.strides_matched),
@@ -397,7 +402,9 @@ TARGETS: list[tuple[str, str, str]] = [
     ("landing_f1", "landing detection F1", ">= 0.99"),
     ("landing_err_median_ms", "landing time error median, ms", "<= 10"),
     ("landing_err_p95_ms", "landing time error 95th pct, ms", "<= 25"),
+    ("landing_bias_median_ms", "  landing signed error median (detected − true), ms", "(info)"),
     ("toe_off_err_median_ms", "toe-off time error median, ms", "<= 15"),
+    ("toe_off_bias_median_ms", "  toe-off signed error median (detected − true), ms", "(info)"),
     ("direction_pct", "stride direction correct, %", ">= 99.5"),
     ("direction_after_turn_pct", "  first stride after a turn-around, %", ">= 99.5"),
     ("strike_class_pct", "foot-strike class correct, %", ">= 95"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from retrogait.errors import ConfigError
@@ -20,6 +21,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         ),
     )
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    p.add_argument("--randomize", action="store_true",
+                   help="draw gait, landing kinematics, shoe, sensor, rate, mounting and errors "
+                   "from --seed (the randomised family, docs/simulator.md); the drawn values go "
+                   "into the truth's notes; scenario and sensor options are then not allowed")
     p.add_argument("--scenario", default="session", help="scenario name (default: session)")
     p.add_argument("--duration", type=float, help="seconds (default: the scenario's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -53,6 +58,22 @@ def _list() -> int:
     return 0
 
 
+_NOT_WITH_RANDOMIZE = {
+    "scenario": ("--scenario", "session"), "duration": ("--duration", None),
+    "profile": ("--profile", "retrogait-imu"), "rate": ("--rate", None),
+    "feet": ("--feet", "left,right"), "mount": ("--mount", "mixed"),
+    "misalignment_deg": ("--misalignment-deg", 3.0), "packet_loss": ("--packet-loss", 0.0),
+    "acc_range_g": ("--acc-range-g", None),
+    "connection_interval_ms": ("--connection-interval-ms", 15.0), "ideal": ("--ideal", False),
+}
+
+
+def _check_randomize_alone(args: argparse.Namespace) -> None:
+    for attr, (option, default) in _NOT_WITH_RANDOMIZE.items():
+        if getattr(args, attr) != default:
+            raise ConfigError(f"{option} cannot be combined with --randomize (the seed draws it)")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
@@ -63,20 +84,24 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--feet must be left,right or left or right, got {args.feet!r}")
     from retrogait.simulate import make_config, simulate_to_file
 
-    cfg = make_config(
-        scenario=args.scenario,
-        duration_s=args.duration,
-        seed=args.seed,
-        profile=args.profile,
-        rate_hz=args.rate,
-        feet=feet,
-        mount=args.mount,
-        misalignment_deg=args.misalignment_deg,
-        packet_loss=args.packet_loss,
-        acc_range_g=args.acc_range_g,
-        ideal=args.ideal,
+    if args.randomize:
+        _check_randomize_alone(args)
+        cfg = make_config(seed=args.seed, randomize=True)
+    else:
+        cfg = make_config(
+            scenario=args.scenario,
+            duration_s=args.duration,
+            seed=args.seed,
+            profile=args.profile,
+            rate_hz=args.rate,
+            feet=feet,
+            mount=args.mount,
+            misalignment_deg=args.misalignment_deg,
+            packet_loss=args.packet_loss,
+            acc_range_g=args.acc_range_g,
+            ideal=args.ideal,
         connection_interval_s=args.connection_interval_ms / 1000.0,
-    )
+        )
     sim, rec, truth = simulate_to_file(cfg, args.output)
     duration = sim.plan.end_s
     for s in sim.sensors:
@@ -87,6 +112,16 @@ def run(args: argparse.Namespace) -> int:
             f"{len(s.packets)} notifications ({lost} lost), {len(st.landings_s)} landings, "
             f"{len(st.strides)} strides, acc clipped in {s.signals.acc_clipped} samples"
         )
-    print(f"wrote {rec} ({duration:.1f} s, scenario {cfg.scenario}, seed {cfg.seed})")
+    what = "randomised session" if cfg.randomize else f"scenario {cfg.scenario}"
+    if cfg.randomize:
+        from retrogait.simulate.randomized import RandomSession
+
+        d = RandomSession.model_validate(json.loads(sim.truth.notes)["randomized"])
+        print(f"drawn: {d.gait_class}, {sim.profile.name} at {sim.rate_hz:g} Hz, strike "
+              f"{d.strike_deg:+.1f} deg, touchdown rate {d.touchdown_rate_dps:+.0f} deg/s, "
+              f"late swing {1000 * d.late_swing_s:.0f} ms / {d.late_swing_deg:+.1f} deg, impact "
+              f"{d.impact_peak_g:.1f} g over {1000 * d.impact_duration_s:.0f} ms (all values "
+              "in the truth's notes)")
+    print(f"wrote {rec} ({duration:.1f} s, {what}, seed {cfg.seed})")
     print(f"wrote {truth}")
     return 0

@@ -82,6 +82,23 @@ class GaitStyle:
     length_cv: float = 0.025
     contact_cv: float = 0.03
     label: str = ""
+    # Landing and shoe details. The defaults are the named styles' model (no late-swing
+    # rotation, zero pitch rate at contact, point pivots, 35-60 Hz ringing); the randomised
+    # family (``retrogait.simulate.randomized``) draws them.
+    late_swing_s: float = 0.0
+    """the landing rotation starts this long before initial contact (0: one swing quintic)"""
+    late_swing_deg: float = 0.0
+    """pitch change during that late swing, + = toes up (pitch there = strike - this)"""
+    touchdown_rate_dps: float = 0.0
+    """foot pitch rate at initial contact, deg/s, + = toes up; the landing rocker starts with it"""
+    heel_radius_m: float = 0.0
+    """heel rocker radius: the heel rolls on an arc of this radius (0: a point pivot)"""
+    toe_radius_m: float = 0.0
+    """toe rocker radius (0: a point pivot)"""
+    vib_freq_hz: float = 0.0
+    """sensor ringing frequency (shoe/mount stiffness); 0: drawn 35-60 Hz per landing"""
+    vib_tau_s: float = 0.012
+    """decay time constant of the sensor ringing, s"""
 
     @property
     def step_time_s(self) -> float:
@@ -229,6 +246,11 @@ class StepPlan:
     wobble_roll_rad: float
     impact: Impact
     final: bool = False  # brings the feet together (end of a bout)
+    strike_rate: float = 0.0  # pitch rate at initial contact, rad/s
+    late_swing_s: float = 0.0  # landing rotation starts this long before initial contact, s
+    late_swing_rad: float = 0.0  # pitch change during it (pitch at its start = strike - this)
+    heel_radius_m: float = 0.0  # rocker radii of the shoe (0: point pivots)
+    toe_radius_m: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -473,13 +495,17 @@ class _Planner:
             1 + 0.3 * float(rng.standard_normal()))
         imp_v = style.impact_v_m_s * float(np.clip(1 + 0.2 * rng.standard_normal(), 0.4, 1.6))
         vib_dir = np.array([0.3 * rng.standard_normal(), 0.3 * rng.standard_normal(), 1.0])
+        vib_acc = style.vib_acc_m_s2 * float(np.clip(1 + 0.3 * rng.standard_normal(), 0.2, 2))
+        vib_freq = float(rng.uniform(35, 60))
+        if style.vib_freq_hz:
+            vib_freq *= style.vib_freq_hz / 47.5  # the style's frequency, same +-26 % spread
         impact = Impact(
             t=t_ic,
             v=imp_v,
             tau_c=style.impact_tau_s,
-            vib_acc=style.vib_acc_m_s2 * float(np.clip(1 + 0.3 * rng.standard_normal(), 0.2, 2)),
-            vib_freq=float(rng.uniform(35, 60)),
-            vib_tau=0.012,
+            vib_acc=vib_acc,
+            vib_freq=vib_freq,
+            vib_tau=style.vib_tau_s,
             vib_dir=vib_dir / np.linalg.norm(vib_dir),
         )
         # section start = first toe-off of the section
@@ -488,6 +514,7 @@ class _Planner:
                 # a bout's activity starts when the still ends; later sections at their first
                 # toe-off
                 self.section_starts[k] = (sec, self.t if first_of_bout else t_to, st, turn)
+        late_rad, strike_rate = _landing_rotation(style, strike, style.land_rocker_frac * contact)
         step = StepPlan(
             index=len(self.steps),
             foot=foot,
@@ -510,12 +537,42 @@ class _Planner:
             wobble_roll_rad=style.wobble_deg * DEG * float(rng.standard_normal()),
             impact=impact,
             final=final,
+            strike_rate=strike_rate,
+            late_swing_s=style.late_swing_s,
+            late_swing_rad=late_rad,
+            heel_radius_m=style.heel_radius_m,
+            toe_radius_m=style.toe_radius_m,
         )
         self.steps.append(step)
         self.last_step[foot] = step
         self.last_ic[foot] = t_ic
         self.point, self.psi = point, psi
         self.next_foot = "right" if foot == "left" else "left"
+
+
+ROCKER_RATE_LIMIT = 2.0
+"""A landing rocker may start toward flat at most this × (strike angle / rocker duration): the
+quintic to flat then never passes flat (it does from 3.0 on), which would drive the other sole
+end into the ground."""
+
+
+def _landing_rotation(style: GaitStyle, strike: float, d_land: float) -> tuple[float, float]:
+    """(late-swing pitch change, pitch rate at contact) of one step, rad and rad/s, from the
+    style's values, limited to what keeps the drawn pivot the first contact: a late-swing
+    rotation away from flat starts no further than flat (the foot was on the strike's side of
+    flat before contact), and a rotation toward flat at contact stops at flat in the rocker."""
+    late = style.late_swing_deg * DEG
+    rate = style.touchdown_rate_dps * DEG
+    side = 1.0 if strike >= 0 else -1.0
+    if late * side > abs(strike):
+        late = strike
+    if rate * side < 0 and abs(rate) * d_land > ROCKER_RATE_LIMIT * abs(strike):
+        rate = -side * ROCKER_RATE_LIMIT * abs(strike) / d_land
+    if rate * side > 0 and style.late_swing_s > 0:
+        # away from flat: the late-swing quintic stays monotonic (no dip past its start)
+        cap = ROCKER_RATE_LIMIT * abs(late) / style.late_swing_s
+        rate = side * min(abs(rate), cap) if late * side > 0 else 0.0
+    return late, rate
 
 
 def plan_gait(
@@ -534,8 +591,34 @@ def _const3(p: np.ndarray) -> tuple[Profile, Profile, Profile]:
             Profile.constant(float(p[2])))
 
 
-def _pivot_body(pivot: str, foot_length: float) -> np.ndarray:
-    return HEEL if pivot == "heel" else toe_point(foot_length)
+def _pivot_body(pivot: str, foot_length: float, radius: float = 0.0) -> np.ndarray:
+    """The pivot's body point: the sole point, or the centre of its rocker arc (``radius``
+    above it, the arc touching the sole plane there)."""
+    base = HEEL if pivot == "heel" else toe_point(foot_length)
+    return base + np.array([0.0, 0.0, radius]) if radius else base
+
+
+def _radius(step: StepPlan, pivot: str) -> float:
+    return step.heel_radius_m if pivot == "heel" else step.toe_radius_m
+
+
+def _affine(p: Profile, a: float, b: float) -> Profile:
+    """The profile ``a * p(t) + b``."""
+    c = p.coeffs
+    return Profile(p.t0, p.duration, (a * c[0] + b, a * c[1], a * c[2], a * c[3], a * c[4],
+                                      a * c[5]), a * p.bump)
+
+
+def _rocker_anchor(pw: np.ndarray, yaw: float, radius: float, pitch: Profile
+                   ) -> tuple[Profile, Profile, Profile]:
+    """World position of a rocker's pivot: fixed for a point pivot; for an arc of ``radius``
+    (centre ``pw`` with the foot flat) the centre rolls without slipping, ``pw - r·pitch·u``
+    (``u`` the horizontal toe direction), at constant height."""
+    if not radius:
+        return _const3(pw)
+    return (_affine(pitch, -radius * math.cos(yaw), float(pw[0])),
+            _affine(pitch, -radius * math.sin(yaw), float(pw[1])),
+            Profile.constant(float(pw[2])))
 
 
 def landing_pivot(step: StepPlan) -> Literal["heel", "toe"]:
@@ -578,45 +661,107 @@ def _flat(t0: float, t1: float, heel: np.ndarray, yaw: float) -> Piece:
                  _const3(heel), HEEL, kind="flat")
 
 
+def _offset(yaw: float, pitch: float, roll: float, r: np.ndarray, rate: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """World offset ``R(yaw, pitch, roll) @ r`` and its first and second time derivatives when
+    only the pitch moves, at ``rate`` (rad/s) without angular acceleration."""
+    def at(p: float) -> np.ndarray:
+        R = euler_to_matrix(np.array([yaw]), np.array([p]), np.array([roll]))
+        return np.asarray(R[0] @ r)
+
+    o0 = at(pitch)
+    if not rate:
+        return o0, np.zeros(3), np.zeros(3)
+    h = 1e-4
+    om, op = at(pitch - h), at(pitch + h)
+    return o0, (op - om) / (2 * h) * rate, (op - 2 * o0 + om) / (h * h) * rate * rate
+
+
 def _swing_piece(
     dep: StepPlan, from_heel: np.ndarray, from_yaw: float, L: float, clearance: float
-) -> Piece:
-    """Swing of step ``dep`` from the stance at (from_heel, from_yaw) to its landing."""
+) -> list[Piece]:
+    """Swing of step ``dep`` from the stance at (from_heel, from_yaw) to its landing.
+
+    Without a late-swing rotation (the named styles) one piece whose anchor is the departing
+    pivot, ending where the landing pivot touches down. With one (``dep.late_swing_s`` > 0),
+    two pieces (the second starts the landing rotation) anchored at the *landing* pivot, so the
+    foot rotates about the point that is about to touch while that point descends smoothly.
+    Either way the departing pivot leaves with its rocker's rolling velocity and the landing
+    pivot arrives with the impact velocity (vertical) and the rolling velocity of its rocker at
+    pitch rate ``dep.strike_rate`` (horizontal)."""
     T = dep.t_ic - dep.t_to
-    r_dep = _pivot_body(departure_pivot(dep), L)
-    r_arr = _pivot_body(landing_pivot(dep), L)
+    pv_dep, pv_arr = departure_pivot(dep), landing_pivot(dep)
+    rad_dep, rad_arr = _radius(dep, pv_dep), _radius(dep, pv_arr)
+    r_dep = _pivot_body(pv_dep, L, rad_dep)
+    r_arr = _pivot_body(pv_arr, L, rad_arr)
+    u0 = np.array([math.cos(from_yaw), math.sin(from_yaw), 0.0])
+    u1 = np.array([math.cos(dep.yaw), math.sin(dep.yaw), 0.0])
     p0 = from_heel + _rot_z(from_yaw) @ r_dep
-    p_arr = dep.heel + _rot_z(dep.yaw) @ r_arr
-    R_ic = euler_to_matrix(np.array([dep.yaw]), np.array([dep.strike_rad]),
-                           np.array([dep.inversion_rad]))[0]
-    p1 = p_arr - R_ic @ (r_arr - r_dep)
-    return Piece(
-        dep.t_to, dep.t_ic,
-        yaw=Profile.hermite(dep.t_to, T, (from_yaw, 0, 0), (dep.yaw, 0, 0),
-                            bump=dep.wobble_yaw_rad),
-        pitch=Profile.hermite(dep.t_to, T, (dep.toe_off_rad, dep.toe_off_rate, 0),
-                              (dep.strike_rad, 0, 0)),
-        roll=Profile.hermite(dep.t_to, T, (0, 0, 0), (dep.inversion_rad, 0, 0),
-                             bump=dep.wobble_roll_rad),
-        anchor_world=(
-            Profile.hermite(dep.t_to, T, (p0[0], 0, 0), (p1[0], 0, 0)),
-            Profile.hermite(dep.t_to, T, (p0[1], 0, 0), (p1[1], 0, 0)),
-            Profile.hermite(dep.t_to, T, (p0[2], 0, 0), (p1[2], -dep.impact.v, 0),
-                            bump=clearance),
-        ),
-        anchor_body=r_dep,
-        kind="swing",
+    v0 = np.zeros(3)
+    a0 = np.zeros(3)
+    if rad_dep:
+        p0 = p0 - rad_dep * dep.toe_off_rad * u0
+        v0 = -rad_dep * dep.toe_off_rate * u0
+    p1 = dep.heel + _rot_z(dep.yaw) @ r_arr
+    v1 = np.array([0.0, 0.0, -dep.impact.v])
+    a1 = np.zeros(3)
+    w = dep.strike_rate
+    if rad_arr:
+        p1 = p1 - rad_arr * dep.strike_rad * u1
+        v1 = v1 - rad_arr * w * u1
+    late = dep.late_swing_s
+    if late > 0.0:
+        anchor_body = r_arr
+        o, do, ddo = _offset(from_yaw, dep.toe_off_rad, 0.0, r_arr - r_dep, dep.toe_off_rate)
+        p0, v0, a0 = p0 + o, v0 + do, a0 + ddo
+    else:
+        anchor_body = r_dep
+        o, do, ddo = _offset(dep.yaw, dep.strike_rad, dep.inversion_rad, r_arr - r_dep, w)
+        p1, v1, a1 = p1 - o, v1 - do, a1 - ddo
+    anchor = (
+        Profile.hermite(dep.t_to, T, (p0[0], v0[0], a0[0]), (p1[0], v1[0], a1[0])),
+        Profile.hermite(dep.t_to, T, (p0[1], v0[1], a0[1]), (p1[1], v1[1], a1[1])),
+        Profile.hermite(dep.t_to, T, (p0[2], v0[2], a0[2]), (p1[2], v1[2], a1[2]),
+                        bump=clearance),
     )
+    yaw = Profile.hermite(dep.t_to, T, (from_yaw, 0, 0), (dep.yaw, 0, 0),
+                          bump=dep.wobble_yaw_rad)
+    roll = Profile.hermite(dep.t_to, T, (0, 0, 0), (dep.inversion_rad, 0, 0),
+                           bump=dep.wobble_roll_rad)
+    start = (dep.toe_off_rad, dep.toe_off_rate, 0)
+    end = (dep.strike_rad, w, 0)
+    if late <= 0.0:
+        return [Piece(dep.t_to, dep.t_ic, yaw=yaw, pitch=Profile.hermite(dep.t_to, T, start, end),
+                      roll=roll, anchor_world=anchor, anchor_body=anchor_body, kind="swing")]
+    if late > T - 0.05:
+        raise ValueError(f"step {dep.index}: late swing of {late:.3f} s in a {T:.3f} s swing")
+    t_pre = dep.t_ic - late
+    mid = (dep.strike_rad - dep.late_swing_rad, 0, 0)
+    return [
+        Piece(dep.t_to, t_pre, yaw=yaw, pitch=Profile.hermite(dep.t_to, t_pre - dep.t_to, start,
+                                                              mid),
+              roll=roll, anchor_world=anchor, anchor_body=anchor_body, kind="swing"),
+        Piece(t_pre, dep.t_ic, yaw=yaw, pitch=Profile.hermite(t_pre, late, mid, end),
+              roll=roll, anchor_world=anchor, anchor_body=anchor_body, kind="late_swing"),
+    ]
 
 
-def _sole_clear(piece: Piece, L: float) -> bool:
-    """True when heel and toe stay strictly above the ground inside the swing."""
+def sole_points(step: StepPlan, L: float) -> list[tuple[np.ndarray, float]]:
+    """(body point, radius) of the two sole contacts: a point, or the centre of its arc."""
+    return [(_pivot_body("heel", L, step.heel_radius_m), step.heel_radius_m),
+            (_pivot_body("toe", L, step.toe_radius_m), step.toe_radius_m)]
+
+
+def _sole_clear(pieces: list[Piece], L: float, step: StepPlan) -> bool:
+    """True when heel and toe (their arcs' lowest points) stay strictly above the ground inside
+    the swing."""
+    t0, t1 = pieces[0].t0, pieces[-1].t1
     s = np.linspace(0.002, 0.998, 400)
-    t = piece.t0 + s * (piece.t1 - piece.t0)
-    tr = FootTrajectory([piece])
-    for r in (HEEL, toe_point(L)):
+    t = t0 + s * (t1 - t0)
+    tr = FootTrajectory(pieces)
+    for r, radius in sole_points(step, L):
         _, pos = tr.rigid(t, r)
-        if np.min(pos[:, 2]) <= 0.0:
+        if np.min(pos[:, 2]) - radius <= 0.0:
             return False
     return True
 
@@ -633,17 +778,20 @@ def build_trajectory(plan: GaitPlan, foot: Foot) -> FootTrajectory:
     for dep in [*steps, None]:
         # the stance from `arrival` (or the start) to `dep` (or the end)
         if arrival is not None:
-            rp = _pivot_body(landing_pivot(arrival), L)
+            pv = landing_pivot(arrival)
+            rp = _pivot_body(pv, L, _radius(arrival, pv))
             pw = heel + _rot_z(yaw) @ rp
             t1 = arrival.t_ic + arrival.d_land
+            pitch = Profile.hermite(arrival.t_ic, arrival.d_land,
+                                    (arrival.strike_rad, arrival.strike_rate, 0), (0, 0, 0))
             pieces.append(Piece(
                 arrival.t_ic, t1,
                 yaw=Profile.constant(yaw),
-                pitch=Profile.hermite(arrival.t_ic, arrival.d_land, (arrival.strike_rad, 0, 0),
-                                      (0, 0, 0)),
+                pitch=pitch,
                 roll=Profile.hermite(arrival.t_ic, arrival.d_land,
                                      (arrival.inversion_rad, 0, 0), (0, 0, 0)),
-                anchor_world=_const3(pw), anchor_body=rp, kind="landing_rocker",
+                anchor_world=_rocker_anchor(pw, yaw, _radius(arrival, pv), pitch),
+                anchor_body=rp, kind="landing_rocker",
             ))
             t = t1
         end = dep.t_to - dep.d_dep if dep is not None else _FAR
@@ -652,25 +800,27 @@ def build_trajectory(plan: GaitPlan, foot: Foot) -> FootTrajectory:
         pieces.extend(_flat_pieces(t, end, heel, yaw, events, L))
         if dep is None:
             break
-        rp = _pivot_body(departure_pivot(dep), L)
+        pv = departure_pivot(dep)
+        rp = _pivot_body(pv, L, _radius(dep, pv))
         pw = heel + _rot_z(yaw) @ rp
+        pitch = Profile.hermite(end, dep.d_dep, (0, 0, 0), (dep.toe_off_rad, dep.toe_off_rate, 0))
         pieces.append(Piece(
             end, dep.t_to,
             yaw=Profile.constant(yaw),
-            pitch=Profile.hermite(end, dep.d_dep, (0, 0, 0), (dep.toe_off_rad, dep.toe_off_rate,
-                                                              0)),
+            pitch=pitch,
             roll=Profile.constant(0.0),
-            anchor_world=_const3(pw), anchor_body=rp, kind="departure_rocker",
+            anchor_world=_rocker_anchor(pw, yaw, _radius(dep, pv), pitch), anchor_body=rp,
+            kind="departure_rocker",
         ))
         clearance = dep.clearance_m
         for _ in range(8):
             swing = _swing_piece(dep, heel, yaw, L, clearance)
-            if _sole_clear(swing, L):
+            if _sole_clear(swing, L, dep):
                 break
             clearance *= 1.4
         else:
             raise ValueError(f"{foot} step {dep.index}: could not keep the sole above ground")
-        pieces.append(swing)
+        pieces.extend(swing)
         heel, yaw = dep.heel, dep.yaw
         arrival = dep
         t = dep.t_ic

@@ -51,6 +51,8 @@ class SimConfig(BaseModel):
     acc_range_g: float | None = Field(default=None, gt=0, description="None: profile range")
     ideal: bool = Field(default=False, description="no noise/bias/scale/misalignment/ringing")
     connection_interval_s: float = Field(default=0.015, ge=0.0075, le=0.5)
+    randomize: bool = Field(default=False, description="draw the whole session from the seed "
+                            "(retrogait.simulate.randomized); the other options are ignored")
 
     @field_validator("feet")
     @classmethod
@@ -60,6 +62,8 @@ class SimConfig(BaseModel):
         return tuple(sorted(v, key=lambda f: _SENSOR_INDEX[f]))
 
     def command_line(self, output: str) -> str:
+        if self.randomize:
+            return f"retrogait simulate --randomize --seed {self.seed} -o {output}"
         parts = [f"retrogait simulate --scenario {self.scenario}"]
         if self.duration_s is not None:
             parts.append(f"--duration {self.duration_s:g}")
@@ -183,8 +187,34 @@ def _ranges(cfg: SimConfig, profile: FirmwareProfile) -> tuple[float, float]:
     return acc_g * STANDARD_GRAVITY, profile.gyr_range_dps or 2000.0
 
 
+def sensor_notes(sensors: list[SimulatedSensor]) -> dict[str, dict[str, object]]:
+    """Per sensor, the truth notes: true placement, clock, biases, clipping, lost packets."""
+    return {
+        s.sensor_id: {
+            "placement": s.placement.name,
+            "position_m": [round(float(x), 4) for x in s.placement.position_m],
+            "true_sensor_to_foot": np.round(s.placement.true_sensor_to_foot, 6).tolist(),
+            "misalignment_deg": s.placement.misalignment_deg,
+            "clock_start_s": round(s.clock.start_s, 6),
+            "clock_drift_ppm": round(s.clock.drift_ppm, 3),
+            "clock_sensor_t0_s": round(s.clock.sensor_t0_s, 6),
+            "gyr_bias_dps": np.round(s.signals.gyr_bias_dps, 4).tolist(),
+            "acc_bias_m_s2": np.round(s.signals.acc_bias_m_s2, 4).tolist(),
+            "acc_clipped_samples": s.signals.acc_clipped,
+            "gyr_clipped_samples": s.signals.gyr_clipped,
+            "packets": s.packets_total,
+            "packets_lost": s.packets_total - len(s.packets),
+        }
+        for s in sensors
+    }
+
+
 def simulate(cfg: SimConfig, recording_name: str = "simulated.jsonl.gz") -> Simulation:
     """Run the whole simulation in memory (no files)."""
+    if cfg.randomize:
+        from retrogait.simulate.randomized import simulate_randomized
+
+        return simulate_randomized(cfg, recording_name)
     profile, rate = _check_profile(cfg)
     acc_range, gyr_range = _ranges(cfg, profile)
     scenario = get_scenario(cfg.scenario)
@@ -214,27 +244,9 @@ def simulate(cfg: SimConfig, recording_name: str = "simulated.jsonl.gz") -> Simu
                                        timed, len(packets)))
         spans.append(SensorSpan(foot, foot, placement.position_m, float(t_host[0]),
                                 float(t_host[-1])))
-    notes = json.dumps({
-        "config": cfg.model_dump(mode="json"),
-        "sensors": {
-            s.sensor_id: {
-                "placement": s.placement.name,
-                "position_m": [round(float(x), 4) for x in s.placement.position_m],
-                "true_sensor_to_foot": np.round(s.placement.true_sensor_to_foot, 6).tolist(),
-                "misalignment_deg": s.placement.misalignment_deg,
-                "clock_start_s": round(s.clock.start_s, 6),
-                "clock_drift_ppm": round(s.clock.drift_ppm, 3),
-                "clock_sensor_t0_s": round(s.clock.sensor_t0_s, 6),
-                "gyr_bias_dps": np.round(s.signals.gyr_bias_dps, 4).tolist(),
-                "acc_bias_m_s2": np.round(s.signals.acc_bias_m_s2, 4).tolist(),
-                "acc_clipped_samples": s.signals.acc_clipped,
-                "gyr_clipped_samples": s.signals.gyr_clipped,
-                "packets": s.packets_total,
-                "packets_lost": s.packets_total - len(s.packets),
-            }
-            for s in sensors
-        },
-    }, separators=(",", ":"))
+    # (randomize is always False here: left out so existing truth files stay byte-identical)
+    notes = json.dumps({"config": cfg.model_dump(mode="json", exclude={"randomize"}),
+                        "sensors": sensor_notes(sensors)}, separators=(",", ":"))
     truth = build_truth(plan, spans, recording_name, notes)
     return Simulation(cfg, profile, rate, plan, sensors, truth)
 
