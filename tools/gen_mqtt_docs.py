@@ -19,7 +19,7 @@ from gen_docs import DOCS, ROOT, render, splice
 
 def topic_table() -> str:
     from retrogait.events import EVENT_ADAPTER
-    from retrogait.sinks.mqtt import ROUTES, SESSION_ROUTE, STATUS_ROUTE
+    from retrogait.sinks.mqtt import ALERT_ROUTE, ROUTES, SESSION_ROUTE, STATUS_ROUTE
 
     schema = EVENT_ADAPTER.json_schema()
     model_of = {}
@@ -33,6 +33,8 @@ def topic_table() -> str:
                 f"{STATUS_ROUTE.qos} | yes | – | {STATUS_ROUTE.why} |")
     rows.append(f"| `P/A/{SESSION_ROUTE.leaf}` | `SessionSummary` (docs/insights.md) | "
                 f"{SESSION_ROUTE.qos} | yes | – | {SESSION_ROUTE.why} |")
+    rows.append(f"| `P/A/{ALERT_ROUTE.leaf}` | `FallEvent`, or empty after `RecoveredEvent` | "
+                f"{ALERT_ROUTE.qos} | yes | – | {ALERT_ROUTE.why} |")
     for kind, r in ROUTES.items():
         topic = f"P/A/S/{r.leaf}" if r.per_sensor else f"P/A/{r.leaf}"
         expiry = f"{r.expiry_s} s" if r.expiry_s else "–"
@@ -49,13 +51,14 @@ def pages() -> dict[Path, str]:
         HistoryConfig,
         RecordingConfig,
     )
+    from retrogait.sinks.alert_cmd import AlertSettings
     from retrogait.sinks.mqtt import DaemonStatus, MqttSettings
 
     return {
         DOCS / "mqtt.md": topic_table() + "\n" + render([DaemonStatus, MqttSettings]),
         DOCS / "daemon.md": render(
             [DaemonConfig, DeviceConfig, BleConfig, RecordingConfig, HistoryConfig,
-             MqttSettings]),
+             MqttSettings, AlertSettings]),
     }
 
 

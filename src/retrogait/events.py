@@ -127,10 +127,29 @@ class GapEvent(_SensorEvent):
 
 
 class FallEvent(_SensorEvent):
-    """A probable fall: large impact followed by lying still."""
+    """A probable fall: a large impact, then the body far from upright (trunk sensor) or both
+    feet out of their standing posture right after gait (feet only), lying or sitting still.
+    ``t_s`` is the impact time; the event is decided within 2 s of it (``emitted_at_s``).
+    The alert stays active (retained on MQTT ``P/A/alert``) until a ``recovered`` event."""
 
     kind: Literal["fall"] = "fall"
-    peak_acc_m_s2: float
+    peak_acc_m_s2: float = Field(description="largest |acceleration| of the impact, m/s²")
+    evidence: Literal["trunk", "feet"] = Field(
+        default="trunk", description="trunk: a trunk sensor far from upright after the impact; "
+        "feet: every foot sensor out of its standing posture and still right after gait")
+    tilt_deg: float | None = Field(
+        default=None, description="angle of the deciding sensor's up axis from its upright "
+        "(standing) direction while still after the impact, deg")
+    sensors: list[str] = Field(
+        default_factory=list, description="every sensor whose signals support the decision")
+
+
+class RecoveredEvent(_SensorEvent):
+    """The runner moves again after a fall (a step, or the sensor back in its upright
+    posture for a second): the fall alert is over."""
+
+    kind: Literal["recovered"] = "recovered"
+    fall_t_s: float = Field(description="impact time of the fall that ends, s")
 
 
 class SensorStatusEvent(_SensorEvent):
@@ -149,12 +168,13 @@ Event = Annotated[
     | ActivityEvent
     | GapEvent
     | FallEvent
+    | RecoveredEvent
     | SensorStatusEvent,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_MODELS = (LandingEvent, StrideEvent, CadenceEvent, StepEvent, ActivityEvent, GapEvent,
-                FallEvent, SensorStatusEvent)
+                FallEvent, RecoveredEvent, SensorStatusEvent)
 """Every event class, in the order ``docs/events.md`` lists them."""
 
 

@@ -19,6 +19,7 @@ from retrogait.errors import ConfigError, DecodeError
 from retrogait.events import Event, SensorStatusEvent
 from retrogait.fusion import Fusion
 from retrogait.pipeline import PipelineParams, SensorPipeline
+from retrogait.pipeline.fall import FallDetector, FallFusion, make_detector
 from retrogait.pipeline.sensor import foot_of
 from retrogait.profiles import FirmwareProfile, find_profile
 from retrogait.recording.format import IMPORTED_PROFILE, SensorInfo
@@ -59,6 +60,7 @@ class _SensorState:
     decoder: Decoder | None
     clock: SensorClock
     pipeline: SensorPipeline
+    fall: FallDetector | None = None
     stats: SensorStats = field(default_factory=SensorStats)
     pending: list[tuple[int, TimedBlock]] = field(default_factory=list)  # offline batching
     pending_samples: int = 0
@@ -90,8 +92,10 @@ class GaitSession:
                 decoder=decoder_for(profile, rate) if profile else None,
                 clock=SensorClock(rate),
                 pipeline=SensorPipeline(info, params, rate_hz=rate),
+                fall=make_detector(info, rate),
             )
         self.fusion = Fusion(self.sensors)
+        self.falls = FallFusion(self.sensors)
         self.markers: list[Marker] = []
         self.stream_time_s = 0.0
         self._batched = False
@@ -181,12 +185,12 @@ class GaitSession:
             st.pending_samples += len(timed)
             self._seq += 1
             return []
-        events = st.pipeline.process(timed)
-        return self._fuse(events)
+        return self._fuse(_process(st, timed))
 
     def _fuse(self, events: list[Event]) -> list[Event]:
         if not events:
             return events
+        events = self.falls.process(events)
         return events + self.fusion.process(events)
 
     def finish(self) -> list[Event]:
@@ -262,7 +266,7 @@ class GaitSession:
             seq_of = np.repeat([q for q, _ in run], [len(b) for _, b in run])
             k = 0
             by_seq: dict[int, list[Event]] = {}
-            for ev in st.pipeline.process(block):
+            for ev in _process(st, block):
                 hit = np.flatnonzero(block.t[k:] == ev.emitted_at_s)
                 if hit.size:
                     k += int(hit[0])
@@ -270,6 +274,17 @@ class GaitSession:
             out.extend((q, evs, True) for q, evs in by_seq.items())
             i = j
         return out
+
+
+def _process(st: _SensorState, block: TimedBlock) -> list[Event]:
+    """One sensor's events from a block: gait pipeline and fall evidence, by decision time."""
+    events = st.pipeline.process(block)
+    if st.fall is None:
+        return events
+    falls = st.fall.process(block)
+    if not falls:
+        return events
+    return sorted(events + falls, key=lambda e: e.emitted_at_s)  # stable: ties keep order
 
 
 def repeats_sensor(items: Sequence[SourceItem]) -> bool:

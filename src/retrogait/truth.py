@@ -50,6 +50,14 @@ class SensorTruth(_Model):
     stance_s: list[tuple[float, float]] | None = Field(
         default=None, description="reference stance (zero-velocity) intervals, when no landings"
     )
+    lean_deg: list[float] | None = Field(
+        default=None, description="trunk sensors: true trunk lean per step (same order as "
+        "landings_s, the landings of either foot), deg, + forward")
+    oscillation_m: list[float] | None = Field(
+        default=None, description="trunk sensors: true vertical travel of the sensor over each "
+        "step (peak to peak), m")
+    step_directions: list[Direction] | None = Field(
+        default=None, description="trunk sensors: direction of travel of each step")
 
 
 class ActivitySegment(_Model):
@@ -59,6 +67,16 @@ class ActivitySegment(_Model):
     end_s: float
     activity: Literal["still", "walking", "running", "turning", "tapping", "moving"]
     direction: Direction | None = None
+
+
+class TruthManoeuvre(_Model):
+    """Something the body did besides gait: a fall or a movement that is not one."""
+
+    kind: Literal["fall_backward", "fall_forward", "sit", "jump", "kneel"]
+    start_s: float = Field(description="start of the movement, s")
+    impact_s: float | None = Field(
+        default=None, description="falls and sitting: ground (seat) contact, s")
+    fall: bool = Field(description="a fall that must raise an alert")
 
 
 class GroundTruth(_Model):
@@ -76,6 +94,8 @@ class GroundTruth(_Model):
     )
     sensors: dict[str, SensorTruth]
     activities: list[ActivitySegment] = Field(default_factory=list)
+    manoeuvres: list[TruthManoeuvre] = Field(
+        default_factory=list, description="falls and other movements (body simulator)")
     notes: str = ""
 
     def save(self, path: str | Path) -> None:

@@ -125,6 +125,7 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
             profile_dir=str(cfg.profile_dir) if cfg.profile_dir else None,
             # a terminal gets the live view; a pipe or file gets plain event lines
             live=not args.quiet and sys.stdout.isatty(), history=history, extra_sinks=extra,
+            alerts=cfg.alerts,
         )
 
     async def session(mqtt: object | None) -> DaemonResult:

@@ -45,16 +45,43 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--ideal", action="store_true",
                    help="noise-free signals: no noise, bias, scale error, misalignment or "
                    "sensor ringing (anti-alias filter, sole compression and quantisation remain)")
+    p.add_argument("--trunk", default="",
+                   help="also simulate trunk sensors: chest, lower_back or chest,lower_back "
+                   "(body simulator: decoded samples at 100 Hz, see docs/simulator.md); the "
+                   "fall and movement scenarios (--list) always use it")
+    p.add_argument("--no-trunk-gyro", action="store_true",
+                   help="trunk sensors without gyroscope (accelerometer only, as a Polar H10)")
     p.add_argument("-o", "--output", type=Path, help="recording to write (.jsonl or .jsonl.gz)")
     p.set_defaults(func=run)
 
 
 def _list() -> int:
     from retrogait.simulate import SCENARIOS
+    from retrogait.simulate.body import BODY_SCENARIOS
 
-    width = max(len(n) for n in SCENARIOS)
+    width = max(len(n) for n in [*SCENARIOS, *BODY_SCENARIOS])
     for s in SCENARIOS.values():
         print(f"{s.name.ljust(width)}  {s.default_duration_s:>4g} s  {s.description}")
+    for b in BODY_SCENARIOS.values():
+        print(f"{b.name.ljust(width)}  {sum(g.duration_s or 0 for g in b.segments):>4g} s  "
+              f"{b.description} (body simulator{', a fall' if b.fall else ''})")
+    return 0
+
+
+def _body(args: argparse.Namespace, feet: tuple[str, ...]) -> int:
+    from retrogait.simulate.body import simulate_body, write_body_recording
+
+    trunk = tuple(t.strip() for t in args.trunk.split(",") if t.strip()) or ("chest",)
+    if any(t not in ("chest", "lower_back") for t in trunk) or len(set(trunk)) != len(trunk):
+        raise ConfigError(f"--trunk must be chest, lower_back or both, got {args.trunk!r}")
+    sim = simulate_body(args.scenario, seed=args.seed, sites=(*feet, *trunk),
+                        gyro=not args.no_trunk_gyro, duration_s=args.duration)
+    rec, truth = write_body_recording(sim, args.output)
+    for m in sim.manoeuvres:
+        print(f"{m.kind} at {m.t0:.2f} s" + (f", impact {m.impact_t:.2f} s" if m.is_fall else ""))
+    print(f"wrote {rec} ({sim.duration_s:.1f} s, scenario {sim.name}, seed {args.seed}, "
+          f"sensors {', '.join(s.id for s in sim.sensors)})")
+    print(f"wrote {truth}")
     return 0
 
 
@@ -82,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
     feet = tuple(f.strip() for f in args.feet.split(",") if f.strip())
     if not feet or any(f not in ("left", "right") for f in feet) or len(set(feet)) != len(feet):
         raise ConfigError(f"--feet must be left,right or left or right, got {args.feet!r}")
+    from retrogait.simulate.body import BODY_SCENARIOS
+
+    if args.trunk or args.scenario in BODY_SCENARIOS:
+        return _body(args, feet)
     from retrogait.simulate import make_config, simulate_to_file
 
     if args.randomize:

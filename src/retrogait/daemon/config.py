@@ -21,6 +21,9 @@ Example::
 
     [history]                       # optional; the session summary is stored at the end
     path = "~/retrogait/history.sqlite"   # default: $RETROGAIT_HISTORY, else the user data dir
+
+    [alerts]                        # optional; run a program on a fall (event JSON on stdin)
+    command = "/usr/local/bin/notify-coach --sms"
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from retrogait.mounting import Mounting
 from retrogait.profiles import find_profile
 from retrogait.profiles.loader import format_validation_error
 from retrogait.recording.format import Placement, SensorInfo
+from retrogait.sinks.alert_cmd import AlertSettings
 from retrogait.sinks.mqtt import MqttSettings
 from retrogait.sources.ble import BleDevice, BleOptions
 
@@ -136,6 +140,8 @@ class DaemonConfig(_Strict):
     mqtt: MqttSettings | None = None
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    alerts: AlertSettings | None = Field(
+        default=None, description="a program to run on a fall alert; absent = none")
     events_jsonl: Path | None = Field(default=None, description="also write events here")
     notes: str = ""
 

@@ -34,6 +34,7 @@ from retrogait.pipeline.sensor import foot_of
 from retrogait.recording import Header, RecordingWriter
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
+from retrogait.sinks.alert_cmd import AlertCommandSink, AlertSettings
 from retrogait.sinks.mqtt import MqttSink
 from retrogait.sources.base import ConnectionChange, SourceItem
 from retrogait.sources.ble import BleDevice, BleOptions, BleSource
@@ -164,6 +165,7 @@ class Daemon:
         live: bool = False,
         history: Path | None = None,
         extra_sinks: Sequence[Sink] = (),
+        alerts: AlertSettings | None = None,
     ) -> None:
         """``console``: event lines on stdout (or, with ``live``, the terminal live view in their
         place); ``history``: store the session summary in this history file at the end;
@@ -198,6 +200,8 @@ class Daemon:
             self.sinks += [_SignalInfo(self.source, self.live), self.live]
         if events_jsonl is not None:
             self.sinks.append(JsonlSink(events_jsonl))
+        if alerts is not None:
+            self.sinks.append(AlertCommandSink(alerts))
         rec_name = self.recording.name if self.recording else None
         self.session_id = _default_session_id(self.started, athlete, rec_name)
         self.summary: SummaryBuilder

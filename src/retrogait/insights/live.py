@@ -23,6 +23,7 @@ from retrogait.events import (
     FallEvent,
     GapEvent,
     LandingEvent,
+    RecoveredEvent,
     SensorStatusEvent,
     StrideEvent,
 )
@@ -88,6 +89,8 @@ class LiveState:
                 )
             case FallEvent():
                 self.warnings.append(f"{event.t_s:7.1f}s {event.sensor}: PROBABLE FALL")
+            case RecoveredEvent():
+                self.warnings.append(f"{event.t_s:7.1f}s {event.sensor}: moving again")
             case SensorStatusEvent():
                 s = self.sensor(event.sensor)
                 if event.status == "decode_error":

@@ -13,6 +13,7 @@ from retrogait.events import (
     FallEvent,
     GapEvent,
     LandingEvent,
+    RecoveredEvent,
     SensorStatusEvent,
     StepEvent,
     StrideEvent,
@@ -48,7 +49,11 @@ def format_event(event: Event) -> str | None:
                 f"({event.lost_packets} packets lost)"
             )
         case FallEvent():
-            return f"{t} {event.sensor:>6} FALL? peak {event.peak_acc_m_s2:.0f} m/s²"
+            tilt = "" if event.tilt_deg is None else f", {event.tilt_deg:.0f}° from upright"
+            return (f"{t} {event.sensor:>6} FALL? peak {event.peak_acc_m_s2:.0f} m/s²{tilt} "
+                    f"({event.evidence}: {', '.join(event.sensors)})")
+        case RecoveredEvent():
+            return f"{t} {event.sensor:>6} moving again after the fall at {event.fall_t_s:.1f} s"
         case SensorStatusEvent():
             return f"{t} {event.sensor:>6} {event.status} {event.detail}".rstrip()
         case StepEvent():

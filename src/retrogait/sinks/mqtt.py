@@ -6,7 +6,9 @@ Topic tree (``P`` = topic prefix, ``A`` = athlete id, ``S`` = sensor id; see ``d
     P/A/session           retained, QoS 1: insights SessionSummary at the end of a session
     P/A/cadence           retained, QoS 1: CadenceEvent (MQTT 5 expiry 30 s)
     P/A/step              QoS 1: StepEvent
-    P/A/S/landing|stride|gap|fall       QoS 1: the event models
+    P/A/S/landing|stride|gap|fall|recovered   QoS 1: the event models
+    P/A/alert             retained, QoS 1: the active FallEvent; emptied (retained message
+                          deleted) by the RecoveredEvent when the runner moves again
     P/A/S/activity|status               retained, QoS 1: ActivityEvent, SensorStatusEvent
 
 Payloads are exactly the pydantic models' JSON (``model_dump_json``), so ``parse_event`` reads
@@ -220,6 +222,7 @@ ROUTES: dict[str, Route] = {
     "stride": Route("stride", True, 1, False, 60, "one record per stride; at least once"),
     "gap": Route("gap", True, 1, False, 300, "data-quality record"),
     "fall": Route("fall", True, 1, False, None, "an alarm: must arrive, never expires"),
+    "recovered": Route("recovered", True, 1, False, None, "the end of a fall alarm"),
     "activity": Route("activity", True, 1, True, None, "current state: late subscribers need it"),
     "sensor_status": Route("status", True, 1, True, None, "current connection state"),
     "cadence": Route("cadence", False, 1, True, 30, "live gauge value; expires when stale"),
@@ -229,6 +232,8 @@ INFLIGHT = 20
 """QoS 1 messages awaiting their PUBACK at once (paho's default in-flight window)"""
 STATUS_ROUTE = Route("status", False, 1, True, None, "availability; last will = offline")
 SESSION_ROUTE = Route("session", False, 1, True, None, "last session's summary")
+ALERT_ROUTE = Route("alert", False, 1, True, None, "the active fall alarm, retained until the "
+                    "runner moves again (then an empty retained message deletes it)")
 
 
 def route_for(kind: str) -> Route:
@@ -395,15 +400,27 @@ class MqttSink(Sink):
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="mqtt-publisher")
 
+    @property
+    def alert_topic(self) -> str:
+        return f"{self.prefix}/{self.athlete}/{ALERT_ROUTE.leaf}"
+
     async def emit(self, event: Event) -> None:
         self.summary.add(event)
+        payload = event.model_dump_json().encode()
+        self._enqueue(event_topic(self.prefix, self.athlete, event), payload,
+                      route_for(event.kind))
+        if event.kind == "fall":  # the alarm, retained until the runner moves again
+            self._enqueue(self.alert_topic, payload, ALERT_ROUTE)
+        elif event.kind == "recovered":  # an empty retained message deletes the alarm
+            self._enqueue(self.alert_topic, b"", ALERT_ROUTE)
+        if not self._wake.is_set():
+            self._wake.set()
+            # let the publisher send it now rather than after the rest of a notification backlog
+            await asyncio.sleep(0)
+
+    def _enqueue(self, topic: str, payload: bytes, route: Route) -> None:
         self._seq += 1
-        out = _Out(
-            self._seq,
-            event_topic(self.prefix, self.athlete, event),
-            event.model_dump_json().encode(),
-            route_for(event.kind),
-        )
+        out = _Out(self._seq, topic, payload, route)
         if len(self._buf) - self._sent >= self.settings.buffer_events:
             # the oldest event never handed to a broker; the (at most INFLIGHT) events sent but
             # not acknowledged stay on top of the bound: they may have arrived, so dropping them
@@ -417,10 +434,6 @@ class MqttSink(Sink):
                 )
         self._buf.append(out)
         self.stats.max_buffered = max(self.stats.max_buffered, len(self._buf))
-        if not self._wake.is_set():
-            self._wake.set()
-            # let the publisher send it now rather than after the rest of a notification backlog
-            await asyncio.sleep(0)
 
     def report_dropped_notifications(self, total: int) -> None:
         """The acquisition dropped notifications (``total`` so far): the retained online status
