@@ -9,6 +9,7 @@ import pty
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -27,11 +28,28 @@ def test_run_sigterm_stores_history_and_replay_only_when_asked(
          "--record-dir", str(tmp_path / "rec")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
     )
-    time.sleep(3.0)  # connect and stream a few seconds of real time
+    # stream until the first stride is printed (start-up time varies with the machine's load),
+    # then a little more, so the stored session is longer than a second
+    out_pipe, err_pipe = proc.stdout, proc.stderr
+    assert out_pipe is not None and err_pipe is not None
+    lines: list[str] = []
+    errors: list[bytes] = []
+    readers = [
+        threading.Thread(target=lambda: lines.extend(
+            x.decode() for x in iter(out_pipe.readline, b"")), daemon=True),
+        threading.Thread(target=lambda: errors.append(err_pipe.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + 60.0
+    while not any(" stride " in x for x in lines) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err.decode()
-    lines = out.decode().splitlines()
+    proc.wait(timeout=30)
+    for reader in readers:
+        reader.join(timeout=10)
+    assert proc.returncode == 0, b"".join(errors).decode()
     assert any(" stride " in x for x in lines), "not a TTY: plain event lines, no live view"
     assert not any("\x1b[" in x for x in lines)
     [rec] = list((tmp_path / "rec").glob("hist-*.jsonl.gz"))
