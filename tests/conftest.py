@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the repository, its bundled data and the shared real data."""
+"""Shared fixtures: paths to the repository and its bundled data (real recordings in tests/data)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_DATA = REPO / "tests" / "data"
+"""Real recordings redistributable under MIT (gaitmap walk, PyShoe Vicon); see PROVENANCE.md."""
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +17,5 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"{SHARED_DATA} is missing: the shared data must sit beside the checkout")
-    return SHARED_DATA
+def test_data() -> Path:
+    return TEST_DATA

@@ -3,7 +3,7 @@
     python tools/reverse_recording.py IN.jsonl.gz OUT.jsonl.gz
 
 acc'(t) = acc(T−t), gyr'(t) = −gyr(T−t); landings = reversed toe-offs (see
-``../shared/data/README.md`` and :func:`retrogait.evaluate.reverse_recording`).
+``docs/pipeline.md`` and :func:`retrogait.evaluate.reverse_recording`).
 """
 
 import sys

@@ -542,7 +542,7 @@ def reverse_truth(truth: GroundTruth, big_t: float, name: str) -> GroundTruth:
         "dropped (a reversed rearfoot landing is not a measured backward landing)",
         timing_reference=truth.timing_reference, sensors=sensors,
         notes=f"T = {big_t:.6f} s. Kinematic proxy only: impacts appear at the wrong end of "
-        "stance (see shared/data/README.md)",
+        "stance (see docs/pipeline.md)",
     )
 
 

@@ -4,7 +4,7 @@ Sign convention (Forrester & Townend 2015): positive = heel lower than toes (rea
 negative = toes lower (forefoot). Thresholds are the ROC-optimal cut-offs of Mo, Huang, Ng &
 Cheung (Res Sports Med, 43 runners, against the strike index): forefoot below −0.8°, rearfoot
 above +7.4°, midfoot in between. Source and caveats (forward running only; no published
-backward-running distribution): ``../shared/reference/backward-running-biomechanics.md`` §2.2.
+backward-running distribution): ``docs/references.md`` [MO2021].
 """
 
 from __future__ import annotations

@@ -57,9 +57,9 @@ def test_bad_option_is_usage_error() -> None:
     assert r.returncode == 2 and "speed must be a factor" in r.stderr
 
 
-def test_import_csv_both_feet_from_shared_data(tmp_path: Path, shared_data: Path) -> None:
-    left = shared_data / "gaitmap_healthy_walk2x20m_left_foot.csv"
-    right = shared_data / "gaitmap_healthy_walk2x20m_right_foot.csv"
+def test_import_csv_both_feet_from_bundled_data(tmp_path: Path, test_data: Path) -> None:
+    left = test_data / "gaitmap_healthy_walk2x20m_left_foot.csv"
+    right = test_data / "gaitmap_healthy_walk2x20m_right_foot.csv"
     out = tmp_path / "gm.jsonl.gz"
     r = cli("import-csv", str(left), str(right), "-o", str(out))
     assert r.returncode == 0, r.stderr
@@ -79,6 +79,21 @@ def test_import_csv_both_feet_from_shared_data(tmp_path: Path, shared_data: Path
     truth = GroundTruth.load(tmp_path / "gm.truth.json")
     assert len(truth.sensors["left"].landings_s) == 29
     assert truth.sensors["left"].strides[0].direction == "forward"
+    # the gaitmap files carry no recording time: the import time stands, and the notes say so
+    assert "recording time unknown" in reader.header.notes
+
+
+def test_import_csv_takes_the_session_start_from_the_data(tmp_path: Path, test_data: Path) -> None:
+    """PyShoe file names carry the recording time; --started overrides it."""
+    from datetime import UTC, datetime
+
+    csv = test_data / "pyshoe_vicon_24_2017-11-27-11-11-24_run_right_foot.csv"
+    out = tmp_path / "p.jsonl.gz"
+    assert cli("import-csv", str(csv), "-o", str(out)).returncode == 0
+    assert RecordingReader(out).header.created == datetime(2017, 11, 27, 11, 11, 24, tzinfo=UTC)
+    r = cli("import-csv", str(csv), "-o", str(out), "--started", "2020-01-02T03:04:05+01:00")
+    assert r.returncode == 0, r.stderr
+    assert RecordingReader(out).header.created.isoformat() == "2020-01-02T03:04:05+01:00"
 
 
 def test_import_csv_with_options_and_errors(tmp_path: Path) -> None:

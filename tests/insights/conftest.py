@@ -22,9 +22,9 @@ def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Comp
 
 
 @pytest.fixture(scope="session")
-def walk_recording(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+def walk_recording(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> Path:
     out = tmp_path_factory.mktemp("walk") / "walk.jsonl.gz"
-    cli("import-csv", shared_data / "gaitmap_healthy_walk2x20m_left_foot.csv",
-        shared_data / "gaitmap_healthy_walk2x20m_right_foot.csv", "-o", out,
+    cli("import-csv", test_data / "gaitmap_healthy_walk2x20m_left_foot.csv",
+        test_data / "gaitmap_healthy_walk2x20m_right_foot.csv", "-o", out,
         "--athlete", "ana")
     return out

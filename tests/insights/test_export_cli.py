@@ -42,14 +42,19 @@ def test_export_strides_and_summary(walk_recording: Path, tmp_path: Path) -> Non
 
 def test_history_add_and_show(walk_recording: Path, tmp_path: Path) -> None:
     env = dict(os.environ, RETROGAIT_HISTORY=str(tmp_path / "h.sqlite"))
-    out = cli("history", "add", walk_recording, env=env).stdout
-    assert out.startswith("added ")
-    shown = cli("history", env=env).stdout
-    assert "weekly backward volume" in shown and "first week: no baseline" in shown
     import subprocess
     import sys
 
-    again = subprocess.run([sys.executable, "-m", "retrogait", "history", "add",
+    refused = subprocess.run([sys.executable, "-m", "retrogait", "history", "add",
+                              str(walk_recording)], capture_output=True, text=True, env=env)
+    assert refused.returncode == 1, refused.stderr
+    assert "imported lab recording" in refused.stderr and "--imported" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    out = cli("history", "add", "--imported", walk_recording, env=env).stdout
+    assert out.startswith("added ")
+    shown = cli("history", env=env).stdout
+    assert "weekly backward volume" in shown and "first week: no baseline" in shown
+    again = subprocess.run([sys.executable, "-m", "retrogait", "history", "add", "--imported",
                             str(walk_recording)], capture_output=True, text=True, env=env)
     assert again.returncode == 1 and "already in the history" in again.stderr
-    cli("history", "add", "--replace", walk_recording, env=env)
+    cli("history", "add", "--imported", "--replace", walk_recording, env=env)

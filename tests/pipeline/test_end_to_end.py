@@ -1,4 +1,4 @@
-"""End-to-end: simulator recordings (real ``retrogait simulate`` subprocess), the shared real
+"""End-to-end: simulator recordings (real ``retrogait simulate`` subprocess), the bundled real
 recordings (``import-csv``) and their time-reversed proxy, scored by ``retrogait evaluate``.
 
 Asserted: the accuracy targets of issue 3, with a small margin where the pipeline's figure
@@ -60,12 +60,12 @@ def test_tapping_and_standing_make_no_landings(sim_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def real_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+def real_dir(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> Path:
     d = tmp_path_factory.mktemp("real")
-    _cli("import-csv", str(shared_data / "gaitmap_healthy_walk2x20m_left_foot.csv"),
-         str(shared_data / "gaitmap_healthy_walk2x20m_right_foot.csv"),
+    _cli("import-csv", str(test_data / "gaitmap_healthy_walk2x20m_left_foot.csv"),
+         str(test_data / "gaitmap_healthy_walk2x20m_right_foot.csv"),
          "-o", str(d / "gaitmap.jsonl.gz"))
-    for csv in sorted(shared_data.glob("pyshoe_*.csv")):
+    for csv in sorted(test_data.glob("pyshoe_*.csv")):
         _cli("import-csv", str(csv), "-o", str(d / (csv.stem + ".jsonl.gz")))
     return d
 

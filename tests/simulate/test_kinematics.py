@@ -137,7 +137,7 @@ def test_ideal_errors_disable_everything() -> None:
 
 @pytest.mark.parametrize("style", [FORWARD_WALK, FORWARD_RUN_REARFOOT], ids=lambda s: s.label)
 def test_toe_off_and_foot_slap_signatures_match_real_forward_gait(style: GaitStyle) -> None:
-    """In real forward walking (gaitmap walk in /work/shared/data, motion-capture events) the
+    """In real forward walking (gaitmap walk in tests/data, motion-capture events) the
     fastest toes-down rotation comes 5 ms before toe-off and the foot slap peaks 63 ms after
     heel strike; the simulated foot must show the same order of events."""
     plan = _plan(style, duration=8.0)

@@ -45,6 +45,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("--replace", action="store_true",
                      help="overwrite a session already in the history")
     add.add_argument("--body-mass", type=float, metavar="KG")
+    add.add_argument(
+        "--imported", action="store_true",
+        help="also store recordings imported from lab CSV files (import-csv); they are refused "
+        "by default so lab data do not count as the athlete's training",
+    )
     p.set_defaults(func=run_history)
 
 
@@ -54,10 +59,18 @@ def run_history(args: argparse.Namespace) -> int:
     with History(args.history) as h:
         if args.history_action == "add":
             from retrogait.insights.recording import analyze_recording
+            from retrogait.recording.reader import RecordingReader
 
             for rec in args.recordings:
                 if not rec.is_file():
                     raise ConfigError(f"{rec}: no such recording")
+                header = RecordingReader(rec).header
+                if header.origin == "import-csv" and not args.imported:
+                    raise ConfigError(
+                        f"{rec}: imported lab recording (import-csv, recorded "
+                        f"{header.created:%Y-%m-%d}); it would count as training in the weekly "
+                        "volume. Add --imported to store it anyway"
+                    )
                 summary = analyze_recording(rec, body_mass_kg=args.body_mass).summary
                 h.add_session(summary, replace=args.replace)
                 print(f"added {summary.session_id}: backward {summary.backward.distance_m:.0f} m"

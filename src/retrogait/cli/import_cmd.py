@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -38,10 +39,23 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="sensor axis pointing up with the foot flat, e.g. --up-axis=+x,+x")
     p.add_argument("--athlete", help="athlete name or id for the header")
     p.add_argument(
+        "--started", type=_iso_time, metavar="TIME",
+        help="when the data were recorded, ISO 8601 (e.g. 2017-11-22T11:22:03Z); default: the "
+        "sidecar's started_at, else a YYYY-MM-DD-HH-MM-SS stamp in the file name, else now",
+    )
+    p.add_argument(
         "--truth", action=argparse.BooleanOptionalAction, default=True,
         help="also write NAME.truth.json from the sidecars' reference events (default: on)",
     )
     p.set_defaults(func=run)
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an ISO 8601 time, not {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _csv_list(text: str) -> list[str]:
@@ -81,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"sensor ids must be unique, got {ids}; use --id")
     if not args.output.name.endswith((".jsonl", ".jsonl.gz")):
         raise ConfigError(f"{args.output}: recordings end in .jsonl or .jsonl.gz")
-    header = import_csv(sensors, args.output, athlete=args.athlete)
+    header = import_csv(sensors, args.output, athlete=args.athlete, started=args.started)
     print(f"wrote {args.output}: {len(header.sensors)} sensor(s)")
     if args.truth:
         from retrogait.recording.dataset_truth import truth_from_sidecars

@@ -1,7 +1,7 @@
 """MbientLab MetaMotion (MetaWear): BMI160 (MetaMotion R/RL) and BMI270 (MetaMotion S).
 
-Every notification on ``326a9006`` starts with ``<module> <register>`` (reference notes part 1,
-§4.3-4.6). Accelerometer is module 0x03, gyroscope 0x13; samples are int16 LE x, y, z:
+Every notification on ``326a9006`` starts with ``<module> <register>`` (``docs/references.md``
+[METAWEAR]). Accelerometer is module 0x03, gyroscope 0x13; samples are int16 LE x, y, z:
 
 ============  ==============  ==============
 message       BMI160          BMI270

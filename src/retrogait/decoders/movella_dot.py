@@ -1,6 +1,6 @@
 """Movella DOT (formerly Xsens DOT): payload modes that carry acceleration and angular velocity.
 
-One sample per notification, little-endian (reference notes part 1, §3.2-3.4):
+One sample per notification, little-endian (``docs/references.md`` [MOVELLA-DOT]):
 
 * mode 21 "rate quantities" (medium payload ``15172003``, 28 bytes):
   u32 timestamp µs, float32 acc x/y/z (m/s², sensor frame), float32 gyr x/y/z (deg/s)

@@ -1,6 +1,6 @@
 """Movesense GATT SensorData Protocol (GSP): ``/Meas/IMU6|IMU9|Acc|Gyro/{rate}`` streams.
 
-Notifications on ``34800002`` (reference notes part 1, §2.4-2.5)::
+Notifications on ``34800002`` (``docs/references.md`` [MOVESENSE])::
 
     u8  response type   1 = command result, 2 = data, 3 = data part 2
     u8  client reference (given in SUBSCRIBE)

@@ -1,4 +1,4 @@
-"""Polar Measurement Data (PMD): Verity Sense acc + gyro, H10 acc (reference notes part 2, §1).
+"""Polar Measurement Data (PMD): Verity Sense acc + gyro, H10 acc (docs/references.md [POLAR-PMD]).
 
 Data notifications on ``FB005C82`` (little-endian)::
 

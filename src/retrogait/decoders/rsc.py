@@ -1,6 +1,6 @@
 """Bluetooth SIG Running Speed and Cadence (service 0x1814, RSC Measurement 0x2A53).
 
-Variable length, little-endian (reference notes part 2, §3.2)::
+Variable length, little-endian (``docs/references.md`` [RSC])::
 
     u8  flags: bit0 stride length present, bit1 total distance present, bit2 running
     u16 instantaneous speed, 1/256 m/s

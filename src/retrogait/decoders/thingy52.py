@@ -1,4 +1,4 @@
-"""Nordic Thingy:52 motion service raw data (``EF680406``, 18 bytes; reference notes part 2, §2.3).
+"""Nordic Thingy:52 motion service raw data (``EF680406``, 18 bytes; docs/references.md [THINGY52]).
 
 Little-endian int16 fixed point::
 

@@ -1,6 +1,6 @@
 """WitMotion BLE 5.0 IMUs (WT901BLECL, BWT901BLECL, WT9011DCL): 20-byte ``55 61`` frames.
 
-Notification payloads on ``ffe4`` are treated as a byte stream (reference notes part 1, §1.5):
+Notification payloads on ``ffe4`` are treated as a byte stream (``docs/references.md`` [WITMOTION]):
 a notification may hold several frames or part of one, and ``55 71`` register replies are
 interleaved with ``55 61`` data frames. Frame ``55 61`` (little-endian int16)::
 

@@ -7,7 +7,7 @@ entity, which every HA version understands); payloads are published **retained**
 when HA announces itself with ``online`` on ``homeassistant/status`` (:func:`is_ha_birth`).
 Availability is tied to the daemon's retained status topic (``<prefix>/<athlete>/status``, a JSON
 :class:`~retrogait.sinks.mqtt.DaemonStatus` whose ``state`` is ``online``/``offline``; the MQTT last
-will makes it ``offline``). Sources: ``shared/reference/mqtt-ecosystem.md`` §2.1-2.2.
+will makes it ``offline``). Sources: ``docs/references.md`` [HA-MQTT].
 
 State topics are the MQTT sink's topic tree (``retrogait.sinks.mqtt.event_topic``)::
 

@@ -45,13 +45,13 @@ from retrogait.events import (
 
 SUMMARY_SCHEMA = "retrogait.session/1"
 
-# --- energy model constants, quoted from ../shared/reference/backward-running-biomechanics.md §4.3
+# --- energy model constants, quoted from docs/references.md [ACSM], [WRIGHT2001], [RASICA2020]
 ACSM_NET_HORIZONTAL_ML_O2_PER_KG_M = 0.2
 """ACSM running equation, net horizontal term: 0.2 ml O2 per kg body mass per metre (level)."""
 KCAL_PER_L_O2 = 5.0
-"""Energy equivalent of oxygen used in the note: 1 L O2 ≈ 5 kcal."""
+"""Energy equivalent of oxygen used with the ACSM equation: 1 L O2 ≈ 5 kcal."""
 BACKWARD_COST_RATIO = (1.30, 1.35)
-"""Backward/forward net cost per metre at the same speed, k ≈ 1.30–1.35 (note §4.3)."""
+"""Backward/forward net cost per metre at the same speed, k ≈ 1.30–1.35 (docs/insights.md)."""
 
 ENERGY_METHOD = (
     "net (above resting) cost of level running from the ACSM running equation, horizontal term "
@@ -65,7 +65,7 @@ ENERGY_METHOD = (
 ENERGY_SOURCE = (
     "ACSM running equation; Wright & Weyand 2001 J Exp Biol 204:1805 (+34-35 % at 3.0 m/s); "
     "Rasica et al. 2020 Eur J Appl Physiol 120:2507 (+35 % on average); body-weight-support "
-    "abstract (+29 %), as collected in docs/reference backward-running-biomechanics.md §4"
+    "abstract (+29 %); full references in docs/references.md"
 )
 
 Metric = Literal["cadence_spm", "contact_time_s", "stride_length_m", "speed_m_s",

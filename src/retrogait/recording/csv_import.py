@@ -3,13 +3,14 @@
 Columns: ``t`` (s), ``acc_x,acc_y,acc_z`` (m/s²), ``gyr_x,gyr_y,gyr_z`` (deg/s), sensor frame.
 Placement and mounting come from options or from a JSON sidecar beside the CSV
 (``NAME.json`` with ``placement``, ``toe_axis``, ``up_axis``, optionally ``fs_hz`` and
-``truth_times_s``), the layout of the datasets in ``shared/data``.
+``truth_times_s``), the layout of the real recordings in ``tests/data``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,32 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
     return data
 
 
+_STAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})[-_T ](\d{2})[-:](\d{2})[-:](\d{2})")
+
+
+def session_start(sensors: list[CsvSensor]) -> datetime | None:
+    """When the data were recorded, if the data say so: a sidecar's ``started_at`` (ISO 8601;
+    UTC when it has no zone), else a ``YYYY-MM-DD-HH-MM-SS`` stamp in the first CSV's file name
+    (as the PyShoe files carry; the zone is unknown and taken as UTC). None when unknown."""
+    for s in sensors:
+        raw = s.sidecar.get("started_at")
+        if raw is not None:
+            try:
+                when = datetime.fromisoformat(str(raw))
+            except ValueError:
+                raise ConfigError(f"{s.path}: started_at {raw!r} is not an ISO 8601 time") from None
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+    for s in sensors:
+        m = _STAMP.search(s.path.name)
+        if m:
+            try:
+                y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+                return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
+            except ValueError:
+                continue
+    return None
+
+
 def read_csv(path: Path) -> NDArray[np.float64]:
     """(n, 7) array of t, acc xyz, gyr xyz; errors name the file and line."""
     if not path.is_file():
@@ -89,9 +116,13 @@ def read_csv(path: Path) -> NDArray[np.float64]:
 
 
 def import_csv(
-    sensors: list[CsvSensor], out: Path, athlete: str | None = None, notes: str = ""
+    sensors: list[CsvSensor], out: Path, athlete: str | None = None, notes: str = "",
+    started: datetime | None = None,
 ) -> Header:
-    """Write one recording holding every CSV sensor's samples, interleaved in time order."""
+    """Write one recording holding every CSV sensor's samples, interleaved in time order.
+
+    The header's ``created`` (the session start) is ``started``, else what
+    :func:`session_start` finds in the data, else the import time (and the notes say so)."""
     arrays = [read_csv(s.path) for s in sensors]
     infos = []
     for s, data in zip(sensors, arrays, strict=True):
@@ -105,10 +136,13 @@ def import_csv(
             )
         except ValidationError as exc:
             raise ConfigError(f"{s.path}: {exc.errors()[0]['msg']}") from None
+    when = started or session_start(sensors)
+    default_notes = "imported from " + ", ".join(s.path.name for s in sensors)
+    if when is None:
+        default_notes += "; recording time unknown, session start = import time"
     header = Header(
-        created=datetime.now(UTC), software=f"retrogait {__version__}", origin="import-csv",
-        athlete=athlete, sensors=infos,
-        notes=notes or "imported from " + ", ".join(s.path.name for s in sensors),
+        created=when or datetime.now(UTC), software=f"retrogait {__version__}",
+        origin="import-csv", athlete=athlete, sensors=infos, notes=notes or default_notes,
     )
     records: list[DecodedSamples] = []
     for s, data in zip(sensors, arrays, strict=True):

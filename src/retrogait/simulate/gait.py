@@ -159,7 +159,7 @@ BACKWARD_RUN = GaitStyle(
     label="backward run, toe-first landing",
 )
 # Walking: forward 1.35 m/s at 110 spm, contact 62 % of the stride (double support);
-# backward ~1.0 m/s (KU-HAR derived, §8), cadence about unchanged (Laufer 2005), longer stance.
+# backward ~1.0 m/s (derived from KU-HAR), cadence about unchanged (Laufer 2005), longer stance.
 FORWARD_WALK = GaitStyle(
     gait="walk", direction="forward", speed_m_s=1.35, cadence_spm=110.0,
     contact_s=0.62 * 2 * 60.0 / 110.0, strike_deg=20.0, strike_sd_deg=2.5, toe_off_deg=-55.0,

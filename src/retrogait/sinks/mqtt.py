@@ -19,7 +19,7 @@ across a reconnect.
 Outages: :meth:`MqttSink.emit` only appends to a bounded buffer and never waits for the network.
 A publisher task makes a **new** aiomqtt client per connection attempt (reusing one makes paho
 re-send QoS 1 messages the application retries as well, see
-``shared/reference/mqtt-ecosystem.md`` §1.6), reconnects with exponential backoff and jitter, and
+``docs/references.md`` [AIOMQTT]), reconnects with exponential backoff and jitter, and
 removes an event from the buffer only after the broker acknowledged it, so delivery is in order and
 at least once. When the buffer is full the oldest event is dropped and counted (``dropped``).
 """
