@@ -11,7 +11,8 @@ from typing import Any, get_args
 import pytest
 from pydantic import BaseModel
 
-from retrogait.events import CadenceEvent, Event, LandingEvent, SensorStatusEvent
+from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
+from retrogait.events import CadenceEvent, Event, LandingEvent, SensorStatusEvent, StrideEvent
 from retrogait.insights.homeassistant import (
     discovery_messages,
     is_ha_birth,
@@ -23,7 +24,7 @@ from retrogait.sinks import mqtt as sink
 from .helpers import run_of
 
 REPO = Path(__file__).resolve().parents[2]
-PREFIX, ATHLETE, SENSORS = "retrogait", "runner1", ("left", "right")
+PREFIX, ATHLETE, SENSORS = "retrogait", DEFAULT_ATHLETE, ("left", "right")
 
 
 def event_models() -> dict[str, type[BaseModel]]:
@@ -123,11 +124,21 @@ def test_grafana_dashboard() -> None:
 
 
 def render(template: str, payload: dict[str, Any]) -> Any:
-    """The few Jinja forms the discovery configs use: {{ value_json.a.b [* 100] | round(n) }}."""
+    """The few Jinja forms the discovery configs use: {{ value_json.a.b [* 100] | round(n) }},
+    optionally followed by ``if value_json.a.b is not none else none``."""
+    guarded = re.fullmatch(r"\{\{ (.*) if value_json\.([\w.]+) is not none else none \}\}",
+                           template)
+    if guarded:
+        value: Any = payload
+        for key in guarded.group(2).split("."):
+            value = value[key]
+        if value is None:
+            return None
+        template = "{{ " + guarded.group(1).strip() + " }}"
     m = re.fullmatch(r"\{\{ \(?value_json\.([\w.]+)( \* 100)?\)?( \| round\((\d)\))? \}\}",
                      template)
     assert m, f"unsupported template {template}"
-    value: Any = payload
+    value = payload
     for key in m.group(1).split("."):
         value = value[key]
     if m.group(2):
@@ -147,6 +158,9 @@ def sample_payloads() -> dict[str, dict[str, Any]]:
         f"{PREFIX}/{ATHLETE}/left/landing": json.loads(LandingEvent(
             t_s=1, emitted_at_s=1, sensor="left", foot="left", foot_strike="forefoot",
             strike_angle_deg=-9).model_dump_json()),
+        f"{PREFIX}/{ATHLETE}/left/stride": json.loads(next(
+            e for e in run_of("left", "left", 0, 3, 0.8, 0.2, 1.6, "backward", "forefoot", -8.0)
+            if isinstance(e, StrideEvent)).model_dump_json()),
         f"{PREFIX}/{ATHLETE}/left/status": json.loads(SensorStatusEvent(
             t_s=1, emitted_at_s=1, sensor="left", status="reconnected").model_dump_json()),
         f"{PREFIX}/{ATHLETE}/session": json.loads(summary.to_json()),
@@ -162,12 +176,18 @@ def test_home_assistant_discovery_against_the_topic_schema() -> None:
     seen_ids = set()
     checked = set()
     expected = {"cadence": 171.4, "backward_share": 75.0, "last_session_backward_distance": 16.0,
-                "left_foot_strike": "forefoot", "left_status": "reconnected"}
+                "left_foot_strike": "forefoot", "left_status": "reconnected",
+                "last_session_backward_time": 8.0, "last_session_forefoot_share": 100.0,
+                "left_contact_time": 0.2, "left_stride_length": 1.6, "left_speed": 2.0}
     for m in msgs:
         assert m.retain and m.qos == 1
         cfg = json.loads(m.payload)
-        assert re.fullmatch(r"homeassistant/sensor/retrogait_runner1/[\w-]+/config", m.topic)
-        assert m.topic.split("/")[3] == cfg["unique_id"] == cfg["object_id"]
+        assert re.fullmatch(r"homeassistant/sensor/retrogait_athlete/[\w-]+/config", m.topic)
+        assert m.topic.split("/")[3] == cfg["unique_id"]
+        # object_id is deprecated (HA 2025.10) and dropped in 2026.4
+        assert "object_id" not in cfg and cfg["default_entity_id"] == f"sensor.{cfg['unique_id']}"
+        if "unit_of_measurement" in cfg:  # numeric: HA keeps long-term statistics
+            assert cfg["state_class"] == "measurement", cfg["unique_id"]
         assert cfg["unique_id"] not in seen_ids
         seen_ids.add(cfg["unique_id"])
         assert cfg["state_topic"] in schema
@@ -179,14 +199,14 @@ def test_home_assistant_discovery_against_the_topic_schema() -> None:
             sink.DaemonStatus.model_fields["state"].annotation))
         if cfg["state_topic"] in payloads:
             value = render(cfg["value_template"], payloads[cfg["state_topic"]])
-            key = cfg["unique_id"].removeprefix("retrogait_runner1_")
+            key = cfg["unique_id"].removeprefix("retrogait_athlete_")
             if key in expected:
                 assert value == pytest.approx(expected[key])
                 checked.add(key)
             if cfg.get("device_class") == "enum":
                 assert value in cfg["options"]
     assert checked == set(expected)
-    assert len(msgs) == 3 + 2 * 2
+    assert len(msgs) == 5 + 2 * 5
     assert {m.topic for m in removal_messages(PREFIX, ATHLETE, [("left", "left"),
                                                                ("right", "right")])} == \
         {m.topic for m in msgs}
@@ -195,5 +215,5 @@ def test_home_assistant_discovery_against_the_topic_schema() -> None:
 def test_home_assistant_birth_triggers_reannounce() -> None:
     assert is_ha_birth("homeassistant/status", b"online")
     assert not is_ha_birth("homeassistant/status", b"offline")
-    assert not is_ha_birth("retrogait/runner1/status", b"online")
+    assert not is_ha_birth("retrogait/athlete/status", b"online")
     assert is_ha_birth("ha/status", "online", discovery_prefix="ha")

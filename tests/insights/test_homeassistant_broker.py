@@ -63,13 +63,13 @@ async def collect(port: int, topic: str, seconds: float) -> dict[str, bytes]:
 
 
 async def test_announce_retained_and_reannounce_on_ha_birth(mosquitto: int) -> None:
-    ha = HomeAssistantDiscovery("retrogait", "runner1", [("left", "left"), ("right", "right")])
+    ha = HomeAssistantDiscovery("retrogait", "athlete", [("left", "left"), ("right", "right")])
     async with aiomqtt.Client("127.0.0.1", mosquitto, identifier="daemon") as client:
         await ha.on_connect(client)
         # a late subscriber (HA starting later) gets every config, retained
         retained = await collect(mosquitto, "homeassistant/#", 0.5)
         assert set(retained) == {m.topic for m in ha.messages}
-        assert all(json.loads(v)["availability"][0]["topic"] == "retrogait/runner1/status"
+        assert all(json.loads(v)["availability"][0]["topic"] == "retrogait/athlete/status"
                    for v in retained.values())
 
         async def pump() -> None:

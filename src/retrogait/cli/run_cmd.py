@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from retrogait.cli import event_loop
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
-from retrogait.daemon.mqtt_cli import add_mqtt_arguments
+from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE, add_mqtt_arguments
 from retrogait.errors import ConfigError
 
 if TYPE_CHECKING:  # bleak and aiomqtt load only when the command runs
@@ -70,7 +70,7 @@ def _config(args: argparse.Namespace) -> DaemonConfig:
         from retrogait.recording.reader import read_header
 
         header = read_header(args.emulate)
-        cfg = DaemonConfig(athlete=args.athlete or header.athlete or "demo")
+        cfg = DaemonConfig(athlete=args.athlete or header.athlete or DEFAULT_ATHLETE)
     else:
         raise ConfigError(
             f"no config file ({path} not found); write one (see docs/daemon.md) or use --config"

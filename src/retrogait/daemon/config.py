@@ -2,7 +2,7 @@
 
 Example::
 
-    athlete = "ana"
+    athlete = "athlete"
     adapter = "hci0"                # optional; BlueZ adapter
 
     [[devices]]
@@ -14,7 +14,7 @@ Example::
 
     [mqtt]                          # optional; absent = no MQTT
     url = "mqtts://broker.example.org"
-    username = "ana"                # password: here or $RETROGAIT_MQTT_PASSWORD
+    username = "athlete"                # password: here or $RETROGAIT_MQTT_PASSWORD
 
     [recording]
     dir = "~/retrogait/recordings"

@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # heavy imports (aiomqtt, paho) only when MQTT is used
     from retrogait.sinks.mqtt import MqttSettings, MqttSink
     from retrogait.sources.replay import ReplaySource
 
+DEFAULT_ATHLETE = "athlete"
+"""Athlete id (topic level) when neither the options, the config nor the recording name one;
+the dashboards in tools/dashboards subscribe to it."""
+
 
 def add_mqtt_arguments(p: argparse.ArgumentParser, athlete_default: str | None = None) -> None:
     g = p.add_argument_group(
@@ -117,7 +121,7 @@ async def replay_to_mqtt(
     from retrogait.recording.reader import read_header
 
     header = read_header(args.recording)
-    athlete = args.athlete or header.athlete or "athlete"
+    athlete = args.athlete or header.athlete or DEFAULT_ATHLETE
     summaries = [s for s in sinks if isinstance(s, SummarySink)]
     async with mqtt_sink(
         args.mqtt, athlete, topic_prefix=args.topic_prefix, buffer_events=args.mqtt_buffer,

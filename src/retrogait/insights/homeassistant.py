@@ -1,9 +1,15 @@
 """Home Assistant MQTT discovery (opt-in): pure functions producing topic + config payloads.
 
 The athlete becomes one HA device with entities for the live cadence, the backward share, each
-foot sensor's last foot strike and connection status, and the last session's backward distance.
-Config topics follow ``<discovery_prefix>/<component>/<node_id>/<object_id>/config`` (one per
-entity, which every HA version understands); payloads are published **retained** and re-published
+foot sensor's last foot strike, contact time, stride length, speed and connection status, and the
+last session's backward distance, time and forefoot share. Every numeric entity has a
+``state_class`` so HA keeps long-term statistics: ``measurement`` throughout, also for the last
+session's distance and time, which are per-session values (a new, shorter session would be
+miscounted as a meter reset by ``total_increasing``). Entity ids are suggested with
+``default_entity_id`` (``sensor.<unique id>``), which replaced ``object_id`` (deprecated in HA
+2025.10, dropped in 2026.4). Config topics follow
+``<discovery_prefix>/<component>/<node_id>/<unique_id>/config`` (one per entity, which every HA
+version understands); payloads are published **retained** and re-published
 when HA announces itself with ``online`` on ``homeassistant/status`` (:func:`is_ha_birth`).
 Availability is tied to the daemon's retained status topic (``<prefix>/<athlete>/status``, a JSON
 :class:`~retrogait.sinks.mqtt.DaemonStatus` whose ``state`` is ``online``/``offline``; the MQTT last
@@ -13,8 +19,10 @@ State topics are the MQTT sink's topic tree (``retrogait.sinks.mqtt.event_topic`
 
     <prefix>/<athlete>/cadence          CadenceEvent      -> cadence, backward share
     <prefix>/<athlete>/<sensor>/landing LandingEvent      -> last foot strike
+    <prefix>/<athlete>/<sensor>/stride  StrideEvent       -> contact time, stride length, speed
     <prefix>/<athlete>/<sensor>/status  SensorStatusEvent -> sensor status
-    <prefix>/<athlete>/session          SessionSummary    -> last session's backward distance
+    <prefix>/<athlete>/session          SessionSummary    -> last session's backward distance,
+                                                             time and forefoot share
 """
 
 from __future__ import annotations
@@ -59,6 +67,14 @@ def is_ha_birth(topic: str, payload: bytes | str,
     return topic == ha_status_topic(discovery_prefix) and text.strip() == "online"
 
 
+_STRIDE_VALUES = (
+    # entity key, name, StrideEvent field, unit, HA device class, display digits
+    ("contact_time", "Contact time", "contact_time_s", "s", "duration", 2),
+    ("stride_length", "Stride length", "stride_length_m", "m", "distance", 2),
+    ("speed", "Speed", "speed_m_s", "m/s", "speed", 1),
+)
+
+
 def _entities(
     prefix: str, athlete: str, sensors: Iterable[tuple[str, str]]
 ) -> list[tuple[str, str, dict[str, Any]]]:
@@ -90,7 +106,26 @@ def _entities(
             "value_template": "{{ value_json.backward.distance_m | round(0) }}",
             "unit_of_measurement": "m",
             "device_class": "distance",
+            "state_class": "measurement",
             "icon": "mdi:map-marker-distance",
+        }),
+        ("sensor", "last_session_backward_time", {
+            "name": "Last session backward time",
+            "state_topic": f"{base}/session",
+            "value_template": "{{ value_json.backward.time_s | round(0) }}",
+            "unit_of_measurement": "s",
+            "device_class": "duration",
+            "state_class": "measurement",
+        }),
+        ("sensor", "last_session_forefoot_share", {
+            "name": "Last session forefoot share",
+            "state_topic": f"{base}/session",
+            # None (no strides) stays unknown in HA instead of a template error
+            "value_template": "{{ (value_json.foot_strike.forefoot * 100) | round(0) "
+                              "if value_json.foot_strike.forefoot is not none else none }}",
+            "unit_of_measurement": "%",
+            "state_class": "measurement",
+            "icon": "mdi:shoe-print",
         }),
     ]
     for sensor, foot in sensors:
@@ -105,6 +140,17 @@ def _entities(
             "icon": "mdi:shoe-print",
             "expire_after": EXPIRE_AFTER_S,
         }))
+        for key, name, field, unit, dclass, digits in _STRIDE_VALUES:
+            ents.append(("sensor", f"{sid}_{key}", {
+                "name": f"{name} {label}",
+                "state_topic": f"{base}/{sensor}/stride",
+                "value_template": f"{{{{ value_json.{field} | round({digits + 1}) }}}}",
+                "unit_of_measurement": unit,
+                "device_class": dclass,
+                "state_class": "measurement",
+                "expire_after": EXPIRE_AFTER_S,
+                "suggested_display_precision": digits,
+            }))
         ents.append(("sensor", f"{sid}_status", {
             "name": f"Sensor {label} status",
             "state_topic": f"{base}/{sensor}/status",
@@ -144,7 +190,7 @@ def discovery_messages(
         config = {
             **cfg,
             "unique_id": uid,
-            "object_id": uid,
+            "default_entity_id": f"{component}.{uid}",
             "device": device,
             "availability": availability,
             "origin": {"name": "retrogait", "sw_version": __version__},

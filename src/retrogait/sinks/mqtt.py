@@ -50,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from retrogait import __version__
 from retrogait.errors import ConfigError
-from retrogait.events import Event
+from retrogait.events import Event, Foot, SensorStatusEvent
 from retrogait.insights.summary import SummaryBuilder
 from retrogait.sinks.base import Sink
 from retrogait.sources.base import SourceItem
@@ -191,7 +191,9 @@ class DaemonStatus(BaseModel):
     client_id: str
     session_id: str
     software: str = f"retrogait {__version__}"
-    since: datetime | None = Field(default=None, description="when this state began, UTC")
+    since: datetime | None = Field(
+        default=None, description="when this state began, UTC; null in the last will, whose "
+        "payload is fixed at connect time (the broker sends it later, without a time)")
     published_events: int = Field(default=0, description="events the broker acknowledged")
     dropped_events: int = Field(
         default=0, description="events dropped so far because the outage buffer overflowed"
@@ -352,6 +354,8 @@ class MqttSink(Sink):
         self._done = asyncio.Event()
         self.dropped_notifications = 0
         self._status_stale = False  # the online status no longer tells the drop count
+        self._sensor_status: dict[str, tuple[str, Foot]] = {}  # last retained status per sensor
+        self._last_t = 0.0
 
     def set_session(
         self, session_id: str, started_at: datetime | None = None, recording: str | None = None
@@ -374,10 +378,13 @@ class MqttSink(Sink):
     def session_topic(self) -> str:
         return f"{self.prefix}/{self.athlete}/session"
 
-    def _status(self, state: Literal["online", "offline"], reason: str = "") -> bytes:
+    def _status(
+        self, state: Literal["online", "offline"], reason: str = "", will: bool = False
+    ) -> bytes:
         return DaemonStatus(
             state=state, reason=reason, athlete=self.athlete, client_id=self.client_id,
-            session_id=self.session_id, since=self._since if state == "online" else None,
+            session_id=self.session_id,
+            since=self._since if state == "online" else (None if will else datetime.now(UTC)),
             published_events=self.stats.published, dropped_events=self.stats.dropped,
             reconnects=max(0, self.stats.connects - 1),
             dropped_notifications=self.dropped_notifications,
@@ -406,6 +413,9 @@ class MqttSink(Sink):
 
     async def emit(self, event: Event) -> None:
         self.summary.add(event)
+        self._last_t = max(self._last_t, event.t_s)
+        if isinstance(event, SensorStatusEvent):
+            self._sensor_status[event.sensor] = (event.status, event.foot)
         payload = event.model_dump_json().encode()
         self._enqueue(event_topic(self.prefix, self.athlete, event), payload,
                       route_for(event.kind))
@@ -457,6 +467,14 @@ class MqttSink(Sink):
             return
         summary = self.summary.summary()
         self._final = [_Out(0, self.session_topic, summary.to_json().encode(), SESSION_ROUTE)]
+        # a retained "connected" must not outlive the daemon: each such sensor is retained
+        # as disconnected before the offline status
+        for sensor, (status, foot) in self._sensor_status.items():
+            if status in ("connected", "reconnected", "decode_error"):
+                ev = SensorStatusEvent(t_s=self._last_t, emitted_at_s=self._last_t, sensor=sensor,
+                                       foot=foot, status="disconnected", detail="daemon stopped")
+                self._final.append(_Out(0, event_topic(self.prefix, self.athlete, ev),
+                                        ev.model_dump_json().encode(), route_for(ev.kind)))
         self._closing = True
         self._wake.set()
         try:
@@ -478,7 +496,8 @@ class MqttSink(Sink):
     def _client(self, protocol: aiomqtt.ProtocolVersion) -> aiomqtt.Client:
         user, pw = self.settings.credentials()
         will = aiomqtt.Will(
-            self.status_topic, self._status("offline", "connection lost"), qos=1, retain=True
+            self.status_topic, self._status("offline", "connection lost", will=True), qos=1,
+            retain=True,
         )
         return aiomqtt.Client(
             self.address.host,
