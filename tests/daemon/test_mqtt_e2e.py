@@ -94,10 +94,14 @@ def final_status(messages: list[tuple[str, bytes, bool]], prefix: str) -> Daemon
 
 
 def event_lines(messages: list[tuple[str, bytes, bool]], prefix: str) -> list[str]:
-    """Payloads of event topics (not status/session), in arrival order."""
+    """Payloads of event topics (not status/session), in arrival order; without the sink's own
+    closing sensor statuses (retained ``disconnected``, detail ``daemon stopped``), which are
+    not pipeline events (tests/daemon/test_dashboard_replay.py checks them)."""
     out = []
     for topic, payload, _ in messages:
         if topic in (f"{prefix}/status", f"{prefix}/session"):
+            continue
+        if topic.endswith("/status") and b'"detail":"daemon stopped"' in payload:
             continue
         out.append(payload.decode())
     return out
