@@ -45,7 +45,7 @@ def test_profiles_list_and_show() -> None:
 )
 def test_user_errors_are_one_line_and_nonzero(args: tuple[str, ...], message: str) -> None:
     r = cli(*args)
-    assert r.returncode == 1
+    assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("retrogait: error:") and message in lines[0]
@@ -112,16 +112,16 @@ def test_import_csv_with_options_and_errors(tmp_path: Path) -> None:
     assert hdr.sensors[0].rate_hz == 100
     # no mounting -> clear error
     r = cli("import-csv", str(csv), "-o", str(out))
-    assert r.returncode == 1 and "--toe-axis" in r.stderr
+    assert r.returncode == 2 and "--toe-axis" in r.stderr
     # bad axis
     r = cli("import-csv", str(csv), "-o", str(out), "--placement", "left_foot",
             "--toe-axis", "+x", "--up-axis", "+x")
-    assert r.returncode == 1 and "different axes" in r.stderr
+    assert r.returncode == 2 and "different axes" in r.stderr
     # malformed row names the line
     csv.write_text(csv.read_text() + "1.5,a,b,c,d,e,f\n")
     r = cli("import-csv", str(csv), "-o", str(out), "--placement", "left_foot",
             "--toe-axis", "+x", "--up-axis", "+z")
-    assert r.returncode == 1 and "mine.csv:102: expected 7 numbers" in r.stderr
+    assert r.returncode == 2 and "mine.csv:102: expected 7 numbers" in r.stderr
 
 
 def test_analyze_and_replay_write_events(tmp_path: Path) -> None:

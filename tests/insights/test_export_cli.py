@@ -47,7 +47,7 @@ def test_history_add_and_show(walk_recording: Path, tmp_path: Path) -> None:
 
     refused = subprocess.run([sys.executable, "-m", "retrogait", "history", "add",
                               str(walk_recording)], capture_output=True, text=True, env=env)
-    assert refused.returncode == 1, refused.stderr
+    assert refused.returncode == 2, refused.stderr
     assert "imported lab recording" in refused.stderr and "--imported" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     out = cli("history", "add", "--imported", walk_recording, env=env).stdout
@@ -56,5 +56,5 @@ def test_history_add_and_show(walk_recording: Path, tmp_path: Path) -> None:
     assert "weekly backward volume" in shown and "first week: no baseline" in shown
     again = subprocess.run([sys.executable, "-m", "retrogait", "history", "add", "--imported",
                             str(walk_recording)], capture_output=True, text=True, env=env)
-    assert again.returncode == 1 and "already in the history" in again.stderr
+    assert again.returncode == 2 and "already in the history" in again.stderr
     cli("history", "add", "--imported", "--replace", walk_recording, env=env)

@@ -102,5 +102,5 @@ def test_report_of_unknown_target_is_one_clear_error(target: str, tmp_path: Path
          str(tmp_path / "h.sqlite"), "-o", str(tmp_path / "o")],
         capture_output=True, text=True, timeout=60,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.startswith("retrogait: error:") and proc.stderr.count("\n") == 1

@@ -158,7 +158,7 @@ def test_small_acc_range_clips_running(tmp_path: Path) -> None:
 def test_bad_options_give_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    assert main(["simulate", *args, "-o", str(tmp_path / "x.jsonl")]) == 1
+    assert main(["simulate", *args, "-o", str(tmp_path / "x.jsonl")]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("retrogait: error:") and message in lines[0]
     assert not (tmp_path / "x.jsonl").exists()
@@ -166,7 +166,7 @@ def test_bad_options_give_one_line(
 
 def test_bad_option_from_the_installed_command(tmp_path: Path) -> None:
     r = run_cli("simulate", "--scenario", "moonwalk", "-o", str(tmp_path / "x.jsonl"))
-    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "unknown scenario" in r.stderr
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown scenario" in r.stderr
 
 
 def test_list_names_the_scenarios(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,5 +1,8 @@
 """The ``retrogait`` command line. Each sub-command lives in its own module in this package and
-registers itself through ``add_parser(subparsers)``; user errors print one line and exit 1."""
+registers itself through ``add_parser(subparsers)``. One grammar for all of them: ``-v``/``-q``
+before or after the sub-command, ``-o/--output`` for what a command writes, ``--profiles-dir``
+where profiles are read, ``--history FILE`` = the history file. Errors a user can cause (bad
+options, missing or unwritable files) print one line on stderr and exit 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ COMMAND_MODULES = [
     "retrogait.cli.replay_cmd",
     "retrogait.cli.run_cmd",
     "retrogait.cli.scan_cmd",
+    "retrogait.cli.init_cmd",
     "retrogait.cli.import_cmd",
     "retrogait.cli.profiles_cmd",
     "retrogait.cli.simulate_cmd",
@@ -33,28 +37,56 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time gait monitor for backward running from BLE foot IMUs.",
     )
     parser.add_argument("--version", action="version", version=f"retrogait {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    add_verbosity(parser, default=0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_parser(sub)
+    for command in set(sub.choices.values()):
+        _add_verbosity_everywhere(command)
     return parser
+
+
+def add_verbosity(p: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """``-v`` (more log output, repeatable) and ``-q`` (no progress, no event lines, warnings
+    only). On sub-commands the default is SUPPRESS so the main parser's value stands."""
+    p.add_argument("-v", "--verbose", action="count", default=default, help="more log output")
+    p.add_argument("-q", "--quiet", action="store_true", default=default if default is
+                   argparse.SUPPRESS else False,
+                   help="no progress bars or event lines; only warnings and errors")
+
+
+def _add_verbosity_everywhere(p: argparse.ArgumentParser) -> None:
+    add_verbosity(p)
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                _add_verbosity_everywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
+        level=logging.ERROR if args.quiet and not args.verbose
+        else logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         return int(args.func(args) or 0)
     except RetrogaitError as exc:
-        print(f"retrogait: error: {exc}", file=sys.stderr)
-        return 1
+        print(f"retrogait: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path the user gave: missing folder, no permission, disk full
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"retrogait: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("retrogait: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

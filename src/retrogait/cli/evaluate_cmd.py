@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Analyse each recording (or read --events) and score it against "
         "NAME.truth.json; several recordings are pooled into one table.",
     )
-    p.add_argument("recordings", type=Path, nargs="+", metavar="RECORDING")
+    p.add_argument("recordings", type=Path, nargs="+", metavar="RECORDING",
+                   help="recording(s) with NAME.truth.json beside them")
     p.add_argument("--truth", type=Path, help="truth file (one recording only)")
     p.add_argument("--events", type=Path, help="events JSON Lines instead of analysing "
                    "(one recording only)")

@@ -12,12 +12,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "export",
         help="analyse a recording and write its strides and summary as CSV",
-        description="CSV (comma-separated, header row, units in the column names).",
+        description="CSV (comma-separated, header row, units in the column names). Without "
+        "--strides/--summary/--summary-json it writes both CSVs, NAME.strides.csv and "
+        "NAME.summary.csv, beside the recording NAME.jsonl[.gz], or into the folder -o DIR.",
     )
-    p.add_argument("recording", type=Path)
-    p.add_argument("--strides", type=Path, help="CSV with one row per stride")
-    p.add_argument("--summary", type=Path, help="CSV with the session summary as one row")
-    p.add_argument("--summary-json", type=Path, help="the full summary (with time course) as JSON")
+    p.add_argument("recording", type=Path, help="recording to analyse (.jsonl or .jsonl.gz)")
+    p.add_argument("-o", "--output", type=Path, metavar="DIR",
+                   help="folder for NAME.strides.csv and NAME.summary.csv (default: the "
+                   "recording's folder; created if missing)")
+    p.add_argument("--strides", type=Path, metavar="FILE", help="CSV with one row per stride")
+    p.add_argument("--summary", type=Path, metavar="FILE",
+                   help="CSV with the session summary as one row")
+    p.add_argument("--summary-json", type=Path, metavar="FILE",
+                   help="the full summary (with time course) as JSON")
     p.add_argument("--body-mass", type=float, metavar="KG", help="for the energy estimate in kcal")
     p.set_defaults(func=run_export)
 
@@ -26,10 +33,22 @@ def run_export(args: argparse.Namespace) -> int:
     from retrogait.insights.export import write_strides_csv, write_summary_csv
     from retrogait.insights.recording import analyze_recording
 
-    if not (args.strides or args.summary or args.summary_json):
-        raise ConfigError("nothing to export: give --strides, --summary and/or --summary-json")
     if not args.recording.is_file():
         raise RecordingError(f"{args.recording}: no such recording")
+    if not (args.strides or args.summary or args.summary_json):
+        folder = args.output or args.recording.parent
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{folder}: not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = args.recording.name.removesuffix(".gz").removesuffix(".jsonl")
+        args.strides = folder / f"{stem}.strides.csv"
+        args.summary = folder / f"{stem}.summary.csv"
+    elif args.output is not None:
+        raise ConfigError("-o DIR is for the default pair of CSVs; with --strides, --summary "
+                          "or --summary-json give their paths instead")
+    for out in (args.strides, args.summary, args.summary_json):
+        if out is not None and not out.parent.is_dir():  # before the analysis, not after
+            raise ConfigError(f"{out}: folder {out.parent} does not exist")
     session = analyze_recording(args.recording, body_mass_kg=args.body_mass)
     if args.strides:
         n = write_strides_csv(session.strides, args.strides)

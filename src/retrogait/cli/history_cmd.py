@@ -30,10 +30,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "The session history is a SQLite file, by default "
             "$XDG_DATA_HOME/retrogait/history.sqlite (~/.local/share/...), or $RETROGAIT_HISTORY "
             "or --history. A week warns when its backward distance exceeds the previous week's "
-            "by more than --limit (default 10 %%; exactly at the limit does not warn)."
+            "by more than --limit (default 10 %; exactly at the limit does not warn). Recordings "
+            "imported from lab CSV files are stored only with add --imported."
         ),
     )
-    p.add_argument("--history", type=Path, help="history file")
+    p.add_argument("--history", type=Path, metavar="FILE", help="history file")
     p.add_argument("--athlete", help="only this athlete")
     p.add_argument("--limit", type=_pct, default=0.10, metavar="PCT",
                    help="weekly progression limit in %% (default 10)")
@@ -41,7 +42,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="list the last N sessions (default 20, 0 = none)")
     actions = p.add_subparsers(dest="history_action", metavar="ACTION")
     add = actions.add_parser("add", help="analyse recordings and store their summaries")
-    add.add_argument("recordings", nargs="+", type=Path)
+    add.add_argument("recordings", nargs="+", type=Path, metavar="RECORDING",
+                     help="recording(s) to analyse and store")
     add.add_argument("--replace", action="store_true",
                      help="overwrite a session already in the history")
     add.add_argument("--body-mass", type=float, metavar="KG")
@@ -58,10 +60,13 @@ def run_history(args: argparse.Namespace) -> int:
 
     with History(args.history) as h:
         if args.history_action == "add":
+            from retrogait.cli.progress import Steps
             from retrogait.insights.recording import analyze_recording
             from retrogait.recording.reader import RecordingReader
 
-            for rec in args.recordings:
+            progress = Steps("history add", len(args.recordings), args.quiet)
+            for i, rec in enumerate(args.recordings, 1):
+                progress.step(i, f"analysing {rec.name}")
                 if not rec.is_file():
                     raise ConfigError(f"{rec}: no such recording")
                 header = RecordingReader(rec).header
@@ -72,6 +77,7 @@ def run_history(args: argparse.Namespace) -> int:
                         "volume. Add --imported to store it anyway"
                     )
                 summary = analyze_recording(rec, body_mass_kg=args.body_mass).summary
+                progress.done()
                 h.add_session(summary, replace=args.replace)
                 print(f"added {summary.session_id}: backward {summary.backward.distance_m:.0f} m"
                       f", forward {summary.forward.distance_m:.0f} m")

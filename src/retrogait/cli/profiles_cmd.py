@@ -10,13 +10,20 @@ from retrogait.profiles import default_profile_dir, find_profile, load_profiles
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("profiles", help="list firmware profiles, or show one")
-    p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
-    p.add_argument("name", nargs="?", help="profile name (for show)")
-    p.add_argument("--dir", help="profile directory (default: bundled firmware_profiles/)")
+    p.add_argument("action", nargs="?", choices=["list", "show"], default="list",
+                   help="list (default) or show one profile")
+    p.add_argument("name", nargs="?", help="profile name (show only)")
+    p.add_argument("--profiles-dir", "--dir", dest="dir", metavar="DIR",
+                   help="profile directory (default: bundled firmware_profiles/; --dir: old name)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "list" and args.name:
+        from retrogait.errors import ConfigError
+
+        raise ConfigError(f"profiles list takes no NAME (got {args.name!r}); "
+                          f"use: retrogait profiles show {args.name}")
     if args.action == "show":
         if not args.name:
             from retrogait.errors import ConfigError

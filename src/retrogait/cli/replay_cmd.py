@@ -36,17 +36,21 @@ def parse_speed(text: str) -> float | None:
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("replay", help="run the whole flow on a recording with its timing")
-    p.add_argument("recording", type=Path)
+    p.add_argument("recording", type=Path, help="recording to replay (.jsonl or .jsonl.gz)")
     p.add_argument("--speed", type=parse_speed, default=1.0,
                    help="1 = real time, x4 = four times faster, max = as fast as possible")
-    p.add_argument("--events", type=Path, help="write events as JSON Lines to this file")
-    p.add_argument("--quiet", action="store_true", help="no event lines on the terminal")
+    p.add_argument("-o", "--output", "--events", dest="events", type=Path, metavar="EVENTS",
+                   help="write events as JSON Lines to this file (--events: old name)")
+    add_profiles_dir(p)
     p.add_argument("--live", action="store_true",
                    help="a live view (sensors, cadence, landing, backward share) instead of lines")
+    p.add_argument("--store", action="store_true",
+                   help="also store the session summary in the history (a replay is not stored "
+                   "unless asked, as `retrogait history add` does for recordings)")
     p.add_argument("--history", nargs="?", const="", metavar="FILE",
-                   help="also store the session summary in the history (FILE, default "
-                   "$RETROGAIT_HISTORY or ~/.local/share/retrogait/history.sqlite); a replay is "
-                   "not stored unless asked, as `retrogait history add` does for recordings")
+                   help="the history file (default $RETROGAIT_HISTORY or "
+                   "~/.local/share/retrogait/history.sqlite); naming one implies --store "
+                   "(bare --history: deprecated spelling of --store)")
     from retrogait.daemon.mqtt_cli import add_mqtt_arguments
 
     add_mqtt_arguments(p)
@@ -55,8 +59,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=run_replay)
 
     a = sub.add_parser("analyze", help="analyse a recording offline and write its events")
-    a.add_argument("recording", type=Path)
-    a.add_argument("--events", type=Path, help="JSON Lines output (default: print a summary)")
+    a.add_argument("recording", type=Path, help="recording to analyse (.jsonl or .jsonl.gz)")
+    a.add_argument("-o", "--output", "--events", dest="events", type=Path, metavar="EVENTS",
+                   help="write the events as JSON Lines to this file (default: only print the "
+                   "summary; --events: old name)")
+    add_profiles_dir(a)
     a.set_defaults(func=run_analyze)
 
 
@@ -65,10 +72,15 @@ def _check(path: Path) -> None:
         raise RecordingError(f"{path}: no such recording")
 
 
-async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bool = False
-                 ) -> ReplaySource:
+def add_profiles_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
+                   help="firmware profile directory (default: the bundled firmware_profiles/)")
+
+
+async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bool = False,
+                 profiles_dir: Path | None = None) -> ReplaySource:
     source = ReplaySource(path, speed)
-    session = GaitSession(source.sensors)
+    session = GaitSession(source.sensors, profile_dir=profiles_dir)
     for s in sinks:
         await s.start()
     try:
@@ -87,9 +99,13 @@ def _report_stats(source: ReplaySource) -> None:
 
 def run_replay(args: argparse.Namespace) -> int:
     _check(args.recording)
-    total = recording_duration(args.recording) if args.speed is None else None
-    sinks: list[Sink] = [ConsoleSink(total_s=total,
-                                     show_events=not (args.quiet or args.live))]
+    from retrogait.cli.progress import wanted
+
+    # --speed max: a progress bar instead of event lines, drawn on a terminal only
+    bar = args.speed is None and not args.live and wanted(args.quiet)
+    total = recording_duration(args.recording) if bar else None
+    sinks: list[Sink] = [ConsoleSink(
+        total_s=total, show_events=not (args.quiet or args.live or args.speed is None))]
     if args.live:
         sinks.append(LiveView())
     if args.events:
@@ -105,7 +121,9 @@ async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: Sum
     """The replay with its live outputs; the results print before the page's linger."""
     from retrogait.recording.reader import read_header
 
-    athlete = args.athlete or read_header(args.recording).athlete or "athlete"
+    from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
+
+    athlete = args.athlete or read_header(args.recording).athlete or DEFAULT_ATHLETE
     async with live_outputs(args, athlete, args.recording) as extra:
         sinks = [*sinks, *extra]
         if args.mqtt and args.mqtt != "none":
@@ -113,17 +131,21 @@ async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: Sum
 
             source = await replay_to_mqtt(args, sinks, replay)
         else:
-            source = await replay(args.recording, args.speed, sinks)
+            source = await replay(args.recording, args.speed, sinks,
+                                  profiles_dir=args.profiles_dir)
         _report_stats(source)
         if summary.result is not None:
             print(format_summary(summary.result), flush=True)
-            if args.history is not None:
+            if args.history == "" and not args.store:
+                print("retrogait: warning: bare --history is deprecated, use --store",
+                      file=sys.stderr)
+            if args.store or args.history is not None:
                 _store(summary.result, Path(args.history) if args.history else None)
     return source
 
 
 def _store(result: SessionSummary, path: Path | None) -> None:
-    """``replay --history``: store like ``history add``; a session already there is a warning."""
+    """``replay --store``: store like ``history add``; a session already there is a warning."""
     from retrogait.insights.history import History, HistoryError
 
     with History(path) as h:
@@ -145,7 +167,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     summary = summary_sink_for(args.recording)
     sinks.append(summary)
     # offline: samples reach the pipelines in big blocks (same events, see handle_batched)
-    source = asyncio.run(replay(args.recording, None, sinks, offline=True))
+    source = asyncio.run(replay(args.recording, None, sinks, offline=True,
+                                profiles_dir=args.profiles_dir))
     _report_stats(source)
     if summary.result is not None:
         print(format_summary(summary.result))

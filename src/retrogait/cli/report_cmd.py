@@ -38,8 +38,12 @@ def run_report(args: argparse.Namespace) -> int:
 
     if args.body_mass is not None and not 20 <= args.body_mass <= 300:
         raise ConfigError("--body-mass: give the body mass in kg (20-300)")
+    from retrogait.cli.progress import Steps
+
+    progress = Steps("report", 2, args.quiet)
     target = Path(args.target)
     strides, gaps, recording = [], [], None
+    progress.step(1, f"analysing {target.name}")
     if target.is_file():
         session = analyze_recording(target, body_mass_kg=args.body_mass)
         summary, strides, gaps, recording = (
@@ -58,6 +62,8 @@ def run_report(args: argparse.Namespace) -> int:
             print(f"note: the recording of {summary.session_id} is not available; "
                   "the report shows the stored summary only")
     out = args.output or Path(f"report-{summary.session_id}")
+    progress.step(2, "drawing the figures")
     result = write_report(out, summary, strides, gaps, recording)
+    progress.done()
     print(f"wrote {result.html} and {len(result.pngs)} figures in {out}")
     return 0

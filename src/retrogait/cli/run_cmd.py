@@ -35,9 +35,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    "signals: less CPU; some devices misbehave with it ([ble] acquire_notify)")
     p.add_argument("--record-dir", type=Path, help="directory for the session recording")
     p.add_argument("--no-record", action="store_true", help="do not record the session")
-    p.add_argument("--events", type=Path, help="also write events as JSON Lines to this file")
-    p.add_argument("--quiet", action="store_true",
-                   help="no live view or event lines on the terminal (the summary still prints)")
+    p.add_argument("-o", "--output", "--events", dest="events", type=Path, metavar="EVENTS",
+                   help="also write events as JSON Lines to this file (--events: old name)")
+    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
+                   help="firmware profile directory (default: [daemon] profile_dir, else the "
+                   "bundled firmware_profiles/)")
     p.add_argument("--history", type=Path, metavar="FILE",
                    help="session history file (default: $RETROGAIT_HISTORY, [history] path, "
                    "~/.local/share/retrogait/history.sqlite)")
@@ -73,7 +75,8 @@ def _config(args: argparse.Namespace) -> DaemonConfig:
         cfg = DaemonConfig(athlete=args.athlete or header.athlete or DEFAULT_ATHLETE)
     else:
         raise ConfigError(
-            f"no config file ({path} not found); write one (see docs/daemon.md) or use --config"
+            f"no config file ({path} not found); `retrogait init` writes one (with the sensors "
+            "in reach), or use --config"
         )
     update: dict[str, object] = {}
     if args.athlete:
@@ -82,6 +85,8 @@ def _config(args: argparse.Namespace) -> DaemonConfig:
         update["adapter"] = args.adapter
     if args.events:
         update["events_jsonl"] = args.events
+    if args.profiles_dir:
+        update["profile_dir"] = args.profiles_dir
     if update:
         cfg = DaemonConfig.model_validate({**cfg.model_dump(), **update})
     return cfg

@@ -131,9 +131,14 @@ def run(args: argparse.Namespace) -> int:
             packet_loss=args.packet_loss,
             acc_range_g=args.acc_range_g,
             ideal=args.ideal,
-        connection_interval_s=args.connection_interval_ms / 1000.0,
+            connection_interval_s=args.connection_interval_ms / 1000.0,
         )
+    from retrogait.cli.progress import Steps
+
+    progress = Steps("simulate", 1, args.quiet)
+    progress.step(1, f"simulating {cfg.scenario} and writing {args.output.name}")
     sim, rec, truth = simulate_to_file(cfg, args.output)
+    progress.done()
     duration = sim.plan.end_s
     for s in sim.sensors:
         st = sim.truth.sensors[s.sensor_id]

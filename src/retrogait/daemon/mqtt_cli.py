@@ -7,7 +7,6 @@ import argparse
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrogait.errors import ConfigError
@@ -112,7 +111,7 @@ async def mqtt_sink(
 async def replay_to_mqtt(
     args: argparse.Namespace,
     sinks: list[Sink],
-    replay: Callable[[Path, float | None, list[Sink]], Awaitable[ReplaySource]],
+    replay: Callable[..., Awaitable[ReplaySource]],
 ) -> ReplaySource:
     """``retrogait replay --mqtt``: the replay's sinks plus MQTT, publishing exactly what the live
     daemon publishes (same topics, payloads, QoS, retain, summary at the end)."""
@@ -133,7 +132,8 @@ async def replay_to_mqtt(
             sink.set_session(b.session_id or _default_session_id(b.started_at, b.athlete,
                                                                   b.recording),
                              started_at=b.started_at, recording=args.recording.name)
-        source = await replay(args.recording, args.speed, [*sinks, sink])
+        source = await replay(args.recording, args.speed, [*sinks, sink],
+                              profiles_dir=getattr(args, "profiles_dir", None))
         if sink.stats.dropped:
             print(f"retrogait: warning: MQTT: {sink.stats.dropped} event(s) dropped "
                   f"(outage buffer of {sink.settings.buffer_events} overflowed)", file=sys.stderr)
