@@ -119,9 +119,8 @@ def run_replay(args: argparse.Namespace) -> int:
 async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: SummarySink
                        ) -> ReplaySource:
     """The replay with its live outputs; the results print before the page's linger."""
-    from retrogait.recording.reader import read_header
-
     from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
+    from retrogait.recording.reader import read_header
 
     athlete = args.athlete or read_header(args.recording).athlete or DEFAULT_ATHLETE
     async with live_outputs(args, athlete, args.recording) as extra:
