@@ -48,12 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_verbosity(p: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
-    """``-v`` (more log output, repeatable) and ``-q`` (no progress, no event lines, warnings
-    only). On sub-commands the default is SUPPRESS so the main parser's value stands."""
+    """``-v`` (more log output, repeatable) and ``-q`` (no progress, no event lines; warnings
+    and errors still print). On sub-commands the default is SUPPRESS so the main parser's value stands."""
     p.add_argument("-v", "--verbose", action="count", default=default, help="more log output")
     p.add_argument("-q", "--quiet", action="store_true", default=default if default is
                    argparse.SUPPRESS else False,
-                   help="no progress bars or event lines; only warnings and errors")
+                   help="no progress bars or event lines (warnings and errors still print)")
 
 
 def _add_verbosity_everywhere(p: argparse.ArgumentParser) -> None:
@@ -68,8 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.ERROR if args.quiet and not args.verbose
-        else logging.WARNING - 10 * min(args.verbose, 2),
+        level=logging.WARNING - 10 * min(args.verbose, 2),  # -q keeps warnings
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
