@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_verbosity(p: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
     """``-v`` (more log output, repeatable) and ``-q`` (no progress, no event lines; warnings
-    and errors still print). On sub-commands the default is SUPPRESS so the main parser's value stands."""
+    and errors still print). On sub-commands the default is SUPPRESS so the main parser's
+    value stands."""
     p.add_argument("-v", "--verbose", action="count", default=default, help="more log output")
     p.add_argument("-q", "--quiet", action="store_true", default=default if default is
                    argparse.SUPPRESS else False,
