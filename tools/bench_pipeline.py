@@ -7,7 +7,10 @@
    core (no file reading, no decoding), median and spread of ``--repeat`` runs;
    offline, whole file: read + decode + clock + pipelines + fusion of the recording itself
    (all its sensors), one notification at a time (``GaitSession.handle``) and batched as
-   ``retrogait analyze`` does (``GaitSession.analyze``): × real time per sensor;
+   ``retrogait analyze`` did before the column cache (``GaitSession.analyze``): × real time
+   per sensor; whole process: ``retrogait analyze REC`` (a child process: interpreter start,
+   imports, reading, pipeline, summary) and ``retrogait.analyze(REC)``, each without and with
+   the column cache beside the recording (``retrogait.offline``), side by side;
 2. streaming: the same samples in notification-sized blocks (4 samples, as a 200 Hz BLE sensor
    sends them): CPU share of one core at real-time rate per sensor;
 3. memory: ``--minutes`` of two-sensor streaming (tiled data), RSS sampled along the way.
@@ -70,6 +73,67 @@ def feed(pipe: SensorPipeline, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, 
     return n_events
 
 
+def tiled_walk(n: int, folder: Path) -> Path:
+    """The gaitmap walk (tests/data, both feet, 204.8 Hz) repeated n times back to back."""
+    import json
+
+    data = Path(__file__).resolve().parents[1] / "tests" / "data"
+    csvs = []
+    for side in ("left", "right"):
+        src = data / f"gaitmap_healthy_walk2x20m_{side}_foot"
+        d = np.loadtxt(src.with_suffix(".csv"), delimiter=",", skiprows=1)
+        dur = d[-1, 0] - d[0, 0] + 1 / 204.8
+        out = np.concatenate([np.column_stack([d[:, 0] - d[0, 0] + k * dur, d[:, 1:]])
+                              for k in range(n)])
+        csv = folder / f"walk{n}_{side}_foot.csv"
+        np.savetxt(csv, out, delimiter=",", fmt="%.6f", comments="",
+                   header="t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z")
+        side_json = json.loads(src.with_suffix(".json").read_text())
+        side_json.pop("truth_times_s", None)
+        csv.with_suffix(".json").write_text(json.dumps(side_json))
+        csvs.append(str(csv))
+    rec = folder / f"walk{n}.jsonl.gz"
+    subprocess.run([sys.executable, "-m", "retrogait", "import-csv", *csvs, "-o", str(rec),
+                    "--no-truth"], check=True, capture_output=True)
+    return rec
+
+
+def whole_process(rec: Path, sensor_s: float, repeat: int) -> None:
+    """`retrogait analyze REC` as a whole process (interpreter start, imports, reading, pipeline,
+    summary) and `retrogait.analyze(REC)` in this process: CPU time (user + sys, the median of
+    ``repeat`` runs), without the column cache (--no-cache: reading and decoding the recording)
+    and with it (the cache beside the recording, written by the first cached run)."""
+    import retrogait
+    from retrogait.offline import cache_path
+
+    cache_path(rec).unlink(missing_ok=True)
+
+    def child(*extra: str) -> tuple[float, float]:
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        w0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "retrogait", "analyze", str(rec), *extra],
+                       check=True, capture_output=True)
+        wall = time.perf_counter() - w0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime, wall
+
+    def api(cache: bool) -> tuple[float, float]:
+        c0, w0 = time.process_time(), time.perf_counter()
+        retrogait.analyze(rec, cache=cache)
+        return time.process_time() - c0, time.perf_counter() - w0
+
+    child()  # writes the cache
+    for label, run in (("retrogait analyze, no cache", lambda: child("--no-cache")),
+                       ("retrogait analyze, cached  ", child),
+                       ("analyze() API, no cache   ", lambda: api(False)),
+                       ("analyze() API, cached     ", lambda: api(True))):
+        runs = [run() for _ in range(repeat)]
+        cpu = statistics.median(c for c, _ in runs)
+        wall = statistics.median(w for _, w in runs)
+        print(f"whole process, {label}: {cpu:.2f} s CPU ({wall:.2f} s wall, median of "
+              f"{repeat}) = {sensor_s / cpu:.0f}x real time per sensor (target >= 3000x)")
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -85,8 +149,13 @@ def main() -> int:
     ap.add_argument("--stream-minutes", type=float, default=10.0)
     ap.add_argument("--minutes", type=float, default=180.0, help="memory run length")
     ap.add_argument("--repeat", type=int, default=5, help="offline runs (median reported)")
+    ap.add_argument("--tiled-walk", type=int, metavar="N",
+                    help="use the gaitmap two-foot walk of tests/data tiled N times (issue 14: "
+                    "N=20, 2 x 774 s), imported with retrogait import-csv")
     args = ap.parse_args()
     rec = args.recording
+    if rec is None and args.tiled_walk:
+        rec = tiled_walk(args.tiled_walk, Path(tempfile.mkdtemp()))
     if rec is None:
         tmp = Path(tempfile.mkdtemp())
         rec = tmp / "session.jsonl.gz"
@@ -130,6 +199,8 @@ def main() -> int:
         print(f"whole file, {label}: {len(data)} sensor(s) x {(t[-1] - t[0]) / 60:.1f} min "
               f"(read + decode + clock + pipeline + fusion) in {best:.2f} s CPU = "
               f"{sensor_s / best:.0f}x real time per sensor")
+
+    whole_process(rec, sensor_s, args.repeat)
 
     tt, aa, gg = tile(t, acc, gyr, args.stream_minutes * 60)
     pipe = SensorPipeline(info, rate_hz=rate)

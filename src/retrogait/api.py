@@ -174,14 +174,17 @@ def analyze(
     athlete: str | None = None,
     started_at: datetime | None = None,
     body_mass_kg: float | None = None,
+    cache: bool = True,
 ) -> Analysis:
     """Analyse a recording (path to ``.jsonl``/``.jsonl.gz``) or arrays.
 
     Arrays: one :class:`FootData` or a list of them (one or two feet), or for one foot the
     keywords ``acc`` (m/s²), ``gyr`` (deg/s), ``fs`` (Hz) or ``t`` (s), ``toe_axis``,
     ``up_axis`` and ``placement``. ``athlete`` and ``started_at`` label the summary of arrays;
-    ``body_mass_kg`` adds kcal to the energy estimate. Raises :class:`retrogait.RetrogaitError`
-    subclasses with one-line messages for bad input.
+    ``body_mass_kg`` adds kcal to the energy estimate. ``cache``: use and keep the column cache
+    ``NAME.columns.npz`` beside a recording (``retrogait.offline``; much faster the next
+    time). Raises :class:`retrogait.RetrogaitError` subclasses with one-line messages for bad
+    input.
     """
     if recording_or_arrays is None:
         if acc is None or gyr is None or toe_axis is None or up_axis is None:
@@ -192,7 +195,7 @@ def analyze(
     elif acc is not None or gyr is not None:
         raise ConfigError("give either a recording/FootData or the acc/gyr keywords, not both")
     if isinstance(recording_or_arrays, str | Path):
-        return _analyze_recording(Path(recording_or_arrays), body_mass_kg)
+        return _analyze_recording(Path(recording_or_arrays), body_mass_kg, cache)
     feet = ([recording_or_arrays] if isinstance(recording_or_arrays, FootData)
             else list(recording_or_arrays))
     if not feet or not all(isinstance(f, FootData) for f in feet):
@@ -217,21 +220,23 @@ def _run(sensors: list[SensorInfo], items: Iterable[SourceItem], builder: Summar
     return events
 
 
-def _analyze_recording(path: Path, body_mass_kg: float | None) -> Analysis:
+def _analyze_recording(path: Path, body_mass_kg: float | None, cache: bool) -> Analysis:
     from retrogait.errors import RecordingError
-    from retrogait.recording.reader import RecordingReader
+    from retrogait.offline import analyze_file
 
     if not path.is_file():
         raise RecordingError(f"{path}: no such recording")
-    reader = RecordingReader(path)
-    header = reader.header
+    result = analyze_file(path, cache=cache)
+    header = result.header
     builder = SummaryBuilder(athlete=header.athlete, recording=str(path),
                              started_at=header.created, sensors=[s.id for s in header.sensors],
                              body_mass_kg=body_mass_kg)
-    events = _run(header.sensors, reader, builder)
-    if reader.stats.end_t is not None:
-        builder.observe(reader.stats.end_t)
-    return Analysis(events, builder.summary(), list(header.sensors), str(path))
+    for t in (result.t_first, result.t_last, result.read.end_t):
+        if t is not None:
+            builder.observe(t)
+    builder.add_all(result.events)
+    builder.set_sensor_stats(result.stats)
+    return Analysis(result.events, builder.summary(), list(header.sensors), str(path))
 
 
 def _analyze_arrays(feet: list[FootData], athlete: str | None, started_at: datetime | None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from retrogait.decoders import Decoder, SampleBlock, decoder_for
 from retrogait.errors import ConfigError, DecodeError
@@ -64,6 +65,7 @@ class _SensorState:
     stats: SensorStats = field(default_factory=SensorStats)
     pending: list[tuple[int, TimedBlock]] = field(default_factory=list)  # offline batching
     pending_samples: int = 0
+    columns: BlockColumns | None = None  # held-back samples as columns (offline.py's cache)
 
 
 class GaitSession:
@@ -245,34 +247,59 @@ class GaitSession:
 
     def _flush_sensor(self, st: _SensorState) -> list[tuple[int, list[Event], bool]]:
         """Feed one sensor's pending timed blocks; events grouped by their block's seq."""
-        out: list[tuple[int, list[Event], bool]] = []
+        if st.columns is not None:
+            self.hold_columns(st)  # anything pending after the columns joins them
+            cols, st.columns = st.columns, None
+            assert cols is not None
+            return self._flush_columns(st, cols)
         pending, st.pending, st.pending_samples = st.pending, [], 0
-        i = 0
-        while i < len(pending):
-            j = i + 1  # a run of blocks without a gap inside: one pipeline block
-            while j < len(pending) and pending[j][1].gap_before_s <= 0:
-                j += 1
-            run = pending[i:j]
-            first = run[0][1]
-            if len(run) == 1:
-                block = first
-            else:
-                block = TimedBlock(
-                    t=np.concatenate([b.t for _, b in run]),
-                    acc=np.concatenate([b.acc for _, b in run]),
-                    gyr=np.concatenate([b.gyr for _, b in run]),
-                    gap_before_s=first.gap_before_s, lost_packets=first.lost_packets,
-                )
-            seq_of = np.repeat([q for q, _ in run], [len(b) for _, b in run])
+        if not pending:
+            return []
+        return self._flush_columns(st, BlockColumns.of(pending))
+
+    def hold_columns(self, st: _SensorState) -> BlockColumns:
+        """Turn the sensor's pending blocks into columns (kept until :meth:`flush`)."""
+        if st.pending:
+            cols = BlockColumns.of(st.pending)
+            st.columns = cols if st.columns is None else BlockColumns.join(st.columns, cols)
+            st.pending, st.pending_samples = [], 0
+        if st.columns is None:
+            st.columns = BlockColumns.of([])
+        return st.columns
+
+    def _flush_columns(self, st: _SensorState, c: BlockColumns
+                       ) -> list[tuple[int, list[Event], bool]]:
+        """Feed a sensor's held-back samples, given as columns: each run of blocks without a
+        gap inside is one pipeline block (with its first block's gap and lost packets), and each
+        event goes to the group of the block holding its decision sample."""
+        out: list[tuple[int, list[Event], bool]] = []
+        if len(c.n) == 0:
+            return out
+        ends = np.cumsum(c.n)
+        starts = ends - c.n
+        breaks = np.flatnonzero(c.gap > 0)
+        run_first = np.unique(np.concatenate([[0], breaks]))
+        run_end = np.append(run_first[1:], len(c.n))
+        for i, j in zip(run_first.tolist(), run_end.tolist(), strict=True):
+            a, b = int(starts[i]), int(ends[j - 1])
+            block = TimedBlock(t=c.t[a:b], acc=c.acc[a:b], gyr=c.gyr[a:b],
+                               gap_before_s=float(c.gap[i]), lost_packets=int(c.lost[i]))
+            seq_of = np.repeat(c.seq[i:j], c.n[i:j])
+            t = block.t
+            increasing = bool(np.all(t[1:] > t[:-1]))
             k = 0
             by_seq: dict[int, list[Event]] = {}
             for ev in _process(st, block):
-                hit = np.flatnonzero(block.t[k:] == ev.emitted_at_s)
-                if hit.size:
-                    k += int(hit[0])
+                if increasing:  # the decision sample, found by bisection
+                    hit_at = k + int(np.searchsorted(t[k:], ev.emitted_at_s))
+                    if hit_at < len(t) and t[hit_at] == ev.emitted_at_s:
+                        k = hit_at
+                else:
+                    hit = np.flatnonzero(t[k:] == ev.emitted_at_s)
+                    if hit.size:
+                        k += int(hit[0])
                 by_seq.setdefault(int(seq_of[k]), []).append(ev)
             out.extend((q, evs, True) for q, evs in by_seq.items())
-            i = j
         return out
 
 
@@ -285,6 +312,38 @@ def _process(st: _SensorState, block: TimedBlock) -> list[Event]:
     if not falls:
         return events
     return sorted(events + falls, key=lambda e: e.emitted_at_s)  # stable: ties keep order
+
+
+@dataclass
+class BlockColumns:
+    """A sensor's held-back timed blocks as columns: per block its ``seq`` (order among the
+    session's items), sample count ``n``, ``gap`` before it (s) and ``lost`` packets; the
+    samples ``t`` (s), ``acc`` (m/s²), ``gyr`` (deg/s) of all blocks, concatenated."""
+
+    seq: NDArray[np.int64]
+    n: NDArray[np.int64]
+    gap: NDArray[np.float64]
+    lost: NDArray[np.int64]
+    t: NDArray[np.float64]
+    acc: NDArray[np.float64]
+    gyr: NDArray[np.float64]
+
+    @classmethod
+    def join(cls, a: BlockColumns, b: BlockColumns) -> BlockColumns:
+        return cls(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in
+                     ("seq", "n", "gap", "lost", "t", "acc", "gyr")))
+
+    @classmethod
+    def of(cls, blocks: Sequence[tuple[int, TimedBlock]]) -> BlockColumns:
+        return cls(
+            seq=np.array([q for q, _ in blocks], dtype=np.int64),
+            n=np.array([len(b) for _, b in blocks], dtype=np.int64),
+            gap=np.array([b.gap_before_s for _, b in blocks], dtype=np.float64),
+            lost=np.array([b.lost_packets for _, b in blocks], dtype=np.int64),
+            t=np.concatenate([b.t for _, b in blocks]) if blocks else np.zeros(0),
+            acc=np.concatenate([b.acc for _, b in blocks]) if blocks else np.zeros((0, 3)),
+            gyr=np.concatenate([b.gyr for _, b in blocks]) if blocks else np.zeros((0, 3)),
+        )
 
 
 def repeats_sensor(items: Sequence[SourceItem]) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from retrogait.errors import ConfigError, RecordingError
-from retrogait.evaluate import Scores, format_table, read_events, run_recording, score, to_json
-from retrogait.truth import GroundTruth, truth_path_for
+
+if TYPE_CHECKING:  # loaded when the command runs: other commands start faster
+    from retrogait.evaluate import Scores
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from retrogait.evaluate import format_table, read_events, run_recording, score, to_json
+    from retrogait.truth import GroundTruth, truth_path_for
+
     if len(args.recordings) > 1 and (args.truth or args.events):
         raise ConfigError("--truth and --events need exactly one recording")
     pooled: Scores | None = None

@@ -9,9 +9,6 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from retrogait.errors import ConfigError
-from retrogait.mounting import Mounting
-from retrogait.recording.csv_import import CsvSensor, import_csv, read_sidecar
-from retrogait.truth import truth_path_for
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +68,10 @@ def _pick(values: list[str] | None, i: int, n: int, option: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from retrogait.mounting import Mounting
+    from retrogait.recording.csv_import import CsvSensor, import_csv, read_sidecar
+    from retrogait.truth import truth_path_for
+
     n = len(args.csv)
     sensors: list[CsvSensor] = []
     for i, path in enumerate(args.csv):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
 from retrogait.cli import event_loop
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.errors import ConfigError, RecordingError
-from retrogait.insights.live import LiveView
 from retrogait.insights.sink import SummarySink, summary_sink_for
 from retrogait.insights.summary import SessionSummary, format_summary
 from retrogait.session import GaitSession, run_source
@@ -64,6 +62,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="write the events as JSON Lines to this file (default: only print the "
                    "summary; --events: old name)")
     add_profiles_dir(a)
+    a.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="neither read nor write the column cache NAME.columns.npz beside the "
+                   "recording (it makes the next analysis of the same file several times faster)")
     a.set_defaults(func=run_analyze)
 
 
@@ -107,6 +108,8 @@ def run_replay(args: argparse.Namespace) -> int:
     sinks: list[Sink] = [ConsoleSink(
         total_s=total, show_events=not (args.quiet or args.live or args.speed is None))]
     if args.live:
+        from retrogait.insights.live import LiveView
+
         sinks.append(LiveView())
     if args.events:
         sinks.append(JsonlSink(args.events))
@@ -157,18 +160,40 @@ def _store(result: SessionSummary, path: Path | None) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    from retrogait.insights.summary import SummaryBuilder
+    from retrogait.offline import analyze_file
+
     _check(args.recording)
     if args.events is not None and args.events.is_dir():
         raise ConfigError(f"{args.events}: is a directory")
-    sinks: list[Sink] = [ConsoleSink(show_events=False)]
+    # the whole file at once (offline.py): same events as streaming, a column cache beside it
+    result = analyze_file(args.recording, profile_dir=args.profiles_dir, cache=args.cache)
     if args.events:
-        sinks.append(JsonlSink(args.events))
-    summary = summary_sink_for(args.recording)
-    sinks.append(summary)
-    # offline: samples reach the pipelines in big blocks (same events, see handle_batched)
-    source = asyncio.run(replay(args.recording, None, sinks, offline=True,
-                                profiles_dir=args.profiles_dir))
-    _report_stats(source)
-    if summary.result is not None:
-        print(format_summary(summary.result))
+        _write_lines(args.events, [e.model_dump_json() for e in result.events])
+    if not result.read.ended_cleanly:
+        print(f"retrogait: warning: {args.recording}: {result.read.describe()}",
+              file=sys.stderr)
+    h = result.header
+    builder = SummaryBuilder(athlete=h.athlete, recording=str(args.recording),
+                             started_at=h.created, sensors=[s.id for s in h.sensors])
+    for t in (result.t_first, result.t_last):
+        if t is not None:
+            builder.observe(t)
+    print(format_summary(builder.add_all(result.events).summary()))
     return 0
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    """Write the file whole or not at all (a temporary file renamed over it)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in lines))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -16,7 +16,6 @@ from retrogait.insights.summary import SessionSummary, SummaryBuilder
 from retrogait.profiles import find_profile
 from retrogait.recording.format import IMPORTED_PROFILE, Header, SensorInfo
 from retrogait.recording.reader import RecordingReader
-from retrogait.session import GaitSession
 from retrogait.sources.base import DecodedSamples, Notification
 from retrogait.timing import SensorClock
 
@@ -39,10 +38,11 @@ def analyze_recording(
     path: str | Path, body_mass_kg: float | None = None, bin_s: float = 60.0
 ) -> AnalyzedSession:
     """Decode, time and analyse a recording exactly as ``retrogait analyze`` does."""
+    from retrogait.offline import analyze_file
+
     p = Path(path)
-    reader = RecordingReader(p)
-    header = reader.header
-    session = GaitSession(header.sensors)
+    result = analyze_file(p)  # the whole file at once, with the column cache (offline.py)
+    header = result.header
     builder = SummaryBuilder(
         athlete=header.athlete,
         recording=str(p),
@@ -51,15 +51,12 @@ def analyze_recording(
         body_mass_kg=body_mass_kg,
         bin_s=bin_s,
     )
-    events: list[Event] = []
-    for item in reader:
-        builder.observe(item.t)
-        events.extend(session.handle(item))
-    if reader.stats.end_t is not None:
-        builder.observe(reader.stats.end_t)
-    events.extend(session.finish())
+    events = result.events
+    for t in (result.t_first, result.t_last, result.read.end_t):
+        if t is not None:
+            builder.observe(t)
     builder.add_all(events)
-    builder.set_sensor_stats(session.stats())
+    builder.set_sensor_stats(result.stats)
     return AnalyzedSession(
         path=p,
         header=header,
