@@ -169,7 +169,7 @@ def test_cli_randomize_and_its_option_checks(tmp_path: Path) -> None:
     truth = json.loads(out.with_name("r.truth.json").read_text())
     assert json.loads(truth["notes"])["randomized"]["seed"] == 0
     bad = run_cli("simulate", "--randomize", "--seed", "0", "--rate", "100", "-o", str(out))
-    assert bad.returncode == 1 and "--rate cannot be combined with --randomize" in bad.stderr
+    assert bad.returncode == 2 and "--rate cannot be combined with --randomize" in bad.stderr
 
 
 def test_eval_robustness_runs_end_to_end(tmp_path: Path) -> None:
