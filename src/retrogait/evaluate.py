@@ -49,10 +49,10 @@ LANDING_TOL_S = 0.05
 TOE_OFF_TOL_S = 0.10
 
 
-def run_recording(path: str | Path) -> list[Event]:
+def run_recording(path: str | Path, profile_dir: str | Path | None = None) -> list[Event]:
     """Analyse a recording through the real flow (decoder, clock, pipeline, fusion)."""
     reader = RecordingReader(path)
-    session = GaitSession(reader.header.sensors)
+    session = GaitSession(reader.header.sensors, profile_dir=profile_dir)
     events: list[Event] = []
     for item in reader:
         events.extend(session.handle(item))

@@ -113,11 +113,12 @@ def test_profiles_dir_everywhere(tmp_path: Path) -> None:
                  ("profiles", "show", "retrogait-imu", "--profiles-dir", d)):
         r = cli(*args)
         assert r.returncode == 0 and "retrogait-imu" in r.stdout, r.stderr
-    r = cli("analyze", DEMO, "--profiles-dir", tmp_path)  # an empty folder: no profile there
-    _user_error(r, "retrogait-imu")
+    for cmd in ("analyze", "export", "evaluate"):  # an empty folder: no profile there
+        _user_error(cli(cmd, DEMO, "--profiles-dir", tmp_path), "retrogait-imu")
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in ("replay", "analyze", "run", "scan", "init", "profiles"):
+    for name in ("replay", "analyze", "run", "scan", "init", "profiles", "export", "report",
+                 "evaluate"):
         opts = {o for a in sub.choices[name]._actions for o in a.option_strings}
         assert "--profiles-dir" in opts, name
 

@@ -23,6 +23,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--truth", type=Path, help="truth file (one recording only)")
     p.add_argument("--events", type=Path, help="events JSON Lines instead of analysing "
                    "(one recording only)")
+    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
+                   help="firmware profile directory (default: the bundled firmware_profiles/)")
     p.add_argument("--title", default="evaluation", help="table title")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.add_argument("--per-recording", action="store_true", help="also one table per recording")
@@ -45,7 +47,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         else:
             if not rec.exists():
                 raise RecordingError(f"{rec}: no such recording")
-            events = run_recording(rec)
+            events = run_recording(rec, args.profiles_dir)
         sc = score(events, truth)
         per[rec.name] = sc.summary()
         pooled = sc if pooled is None else pooled.merge(sc)

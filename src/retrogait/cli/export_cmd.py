@@ -25,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="CSV with the session summary as one row")
     p.add_argument("--summary-json", type=Path, metavar="FILE",
                    help="the full summary (with time course) as JSON")
+    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
+                   help="firmware profile directory (default: the bundled firmware_profiles/)")
     p.add_argument("--body-mass", type=float, metavar="KG", help="for the energy estimate in kcal")
     p.set_defaults(func=run_export)
 
@@ -49,7 +51,8 @@ def run_export(args: argparse.Namespace) -> int:
     for out in (args.strides, args.summary, args.summary_json):
         if out is not None and not out.parent.is_dir():  # before the analysis, not after
             raise ConfigError(f"{out}: folder {out.parent} does not exist")
-    session = analyze_recording(args.recording, body_mass_kg=args.body_mass)
+    session = analyze_recording(args.recording, body_mass_kg=args.body_mass,
+                                profile_dir=args.profiles_dir)
     if args.strides:
         n = write_strides_csv(session.strides, args.strides)
         print(f"wrote {args.strides}: {n} strides")

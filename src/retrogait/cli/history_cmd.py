@@ -47,6 +47,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("--replace", action="store_true",
                      help="overwrite a session already in the history")
     add.add_argument("--body-mass", type=float, metavar="KG")
+    add.add_argument("--profiles-dir", type=Path, metavar="DIR",
+                     help="firmware profile directory (default: the bundled firmware_profiles/)")
     add.add_argument(
         "--imported", action="store_true",
         help="also store recordings imported from lab CSV files (import-csv); they are refused "
@@ -76,7 +78,8 @@ def run_history(args: argparse.Namespace) -> int:
                         f"{header.created:%Y-%m-%d}); it would count as training in the weekly "
                         "volume. Add --imported to store it anyway"
                     )
-                summary = analyze_recording(rec, body_mass_kg=args.body_mass).summary
+                summary = analyze_recording(rec, body_mass_kg=args.body_mass,
+                                            profile_dir=args.profiles_dir).summary
                 progress.done()
                 h.add_session(summary, replace=args.replace)
                 print(f"added {summary.session_id}: backward {summary.backward.distance_m:.0f} m"

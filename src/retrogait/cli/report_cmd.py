@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--history", type=Path,
                    help="history file for session ids (default: $RETROGAIT_HISTORY or "
                         "$XDG_DATA_HOME/retrogait/history.sqlite)")
+    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
+                   help="firmware profile directory (default: the bundled firmware_profiles/)")
     p.add_argument("--body-mass", type=float, metavar="KG",
                    help="body mass, kg, to state the energy estimate in kcal")
     p.set_defaults(func=run_report)
@@ -45,7 +47,8 @@ def run_report(args: argparse.Namespace) -> int:
     strides, gaps, recording = [], [], None
     progress.step(1, f"analysing {target.name}")
     if target.is_file():
-        session = analyze_recording(target, body_mass_kg=args.body_mass)
+        session = analyze_recording(target, body_mass_kg=args.body_mass,
+                                     profile_dir=args.profiles_dir)
         summary, strides, gaps, recording = (
             session.summary, session.strides, session.gaps, target)
     else:
@@ -55,7 +58,8 @@ def run_report(args: argparse.Namespace) -> int:
             summary = h.summary(args.target)
         rec = Path(summary.recording) if summary.recording else None
         if rec is not None and rec.is_file():
-            session = analyze_recording(rec, body_mass_kg=args.body_mass)
+            session = analyze_recording(rec, body_mass_kg=args.body_mass,
+                                         profile_dir=args.profiles_dir)
             summary, strides, gaps, recording = session.summary, session.strides, \
                 session.gaps, rec
         else:

@@ -35,13 +35,14 @@ class AnalyzedSession:
 
 
 def analyze_recording(
-    path: str | Path, body_mass_kg: float | None = None, bin_s: float = 60.0
+    path: str | Path, body_mass_kg: float | None = None, bin_s: float = 60.0,
+    profile_dir: str | Path | None = None,
 ) -> AnalyzedSession:
     """Decode, time and analyse a recording exactly as ``retrogait analyze`` does."""
     from retrogait.offline import analyze_file
 
     p = Path(path)
-    result = analyze_file(p)  # the whole file at once, with the column cache (offline.py)
+    result = analyze_file(p, profile_dir)  # whole file, column cache (offline.py)
     header = result.header
     builder = SummaryBuilder(
         athlete=header.athlete,
