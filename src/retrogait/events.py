@@ -152,6 +152,41 @@ class RecoveredEvent(_SensorEvent):
     fall_t_s: float = Field(description="impact time of the fall that ends, s")
 
 
+class TrunkStepEvent(_SensorEvent):
+    """One step seen by a trunk sensor (chest, lower back): from the previous landing (of
+    either foot) to this one. ``t_s`` is the landing, estimated as the loading onset (steepest
+    rise of the vertical acceleration); see docs/pipeline.md (Trunk pipeline)."""
+
+    kind: Literal["trunk_step"] = "trunk_step"
+    step_time_s: float = Field(description="time since the previous landing, s")
+    cadence_spm: float = Field(description="steps per minute, median of the bout's last 8 steps")
+    vertical_oscillation_cm: float = Field(
+        description="vertical travel of the sensor over the step (peak to peak), cm")
+    pitch_deg: float = Field(
+        description="trunk lean over the step relative to the upright posture learnt at the "
+        "start of the session, deg; + forward, − backward")
+    roll_deg: float = Field(description="sideways lean over the step, deg; + to the left")
+    contact_time_s: float = Field(
+        description="estimated ground contact: the part of the step where the trunk is not in "
+        "free fall (|specific force| > 0.5 g), s; walking gives the whole step")
+    direction: Direction = Field(
+        description="direction of travel from the trunk alone: braking (deceleration against "
+        "the travel) follows each landing")
+
+
+class PostureEvent(_SensorEvent):
+    """The trunk leans back beyond the limit for several steps of backward running (state
+    ``lean_back``), or is back within it (``upright``). The limit is relative to the runner's
+    own baseline (median pitch of their first backward steps) unless configured absolute."""
+
+    kind: Literal["posture"] = "posture"
+    state: Literal["lean_back", "upright"]
+    pitch_deg: float = Field(description="median trunk pitch of the last steps, deg (+ forward)")
+    baseline_deg: float = Field(description="the runner's baseline pitch, deg")
+    limit_deg: float = Field(description="the pitch below which the trunk leans back, deg")
+    steps: int = Field(description="steps the state has held when it is reported")
+
+
 class SensorStatusEvent(_SensorEvent):
     """Connection or data-quality change for one sensor."""
 
@@ -169,12 +204,14 @@ Event = Annotated[
     | GapEvent
     | FallEvent
     | RecoveredEvent
+    | TrunkStepEvent
+    | PostureEvent
     | SensorStatusEvent,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_MODELS = (LandingEvent, StrideEvent, CadenceEvent, StepEvent, ActivityEvent, GapEvent,
-                FallEvent, RecoveredEvent, SensorStatusEvent)
+                FallEvent, RecoveredEvent, TrunkStepEvent, PostureEvent, SensorStatusEvent)
 """Every event class, in the order ``docs/events.md`` lists them."""
 
 

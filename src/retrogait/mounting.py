@@ -4,7 +4,10 @@ Frames
 ------
 * **sensor frame**: the device's own x/y/z axes, as its firmware reports them.
 * **foot frame** (right-handed): ``x`` toward the toes (anterior), ``y`` to the
-  foot's left, ``z`` up, when the foot stands flat. Stride vectors are reported
+  foot's left, ``z`` up, when the foot stands flat. For a trunk sensor (``chest``,
+  ``lower_back``) ``toe_axis`` is the axis pointing forward out of the body and ``up_axis`` the
+  one pointing up when standing; the trunk pipeline learns up from the data and uses the
+  declared forward axis (or learns it from the first steps). Stride vectors are reported
   in this frame, so a positive ``x`` displacement is a forward stride and a
   negative one a backward stride, whatever way the sensor was strapped on.
 """

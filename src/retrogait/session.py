@@ -22,6 +22,7 @@ from retrogait.fusion import Fusion
 from retrogait.pipeline import PipelineParams, SensorPipeline
 from retrogait.pipeline.fall import FallDetector, FallFusion, make_detector
 from retrogait.pipeline.sensor import foot_of
+from retrogait.pipeline.trunk import TRUNK_PLACEMENTS, TrunkPipeline
 from retrogait.profiles import FirmwareProfile, find_profile
 from retrogait.recording.format import IMPORTED_PROFILE, SensorInfo
 from retrogait.sinks.base import Sink
@@ -60,7 +61,7 @@ class _SensorState:
     profile: FirmwareProfile | None
     decoder: Decoder | None
     clock: SensorClock
-    pipeline: SensorPipeline
+    pipeline: SensorPipeline | TrunkPipeline
     fall: FallDetector | None = None
     stats: SensorStats = field(default_factory=SensorStats)
     pending: list[tuple[int, TimedBlock]] = field(default_factory=list)  # offline batching
@@ -93,7 +94,8 @@ class GaitSession:
                 profile=profile,
                 decoder=decoder_for(profile, rate) if profile else None,
                 clock=SensorClock(rate),
-                pipeline=SensorPipeline(info, params, rate_hz=rate),
+                pipeline=(TrunkPipeline(info, rate_hz=rate) if info.placement in TRUNK_PLACEMENTS
+                          else SensorPipeline(info, params, rate_hz=rate)),
                 fall=make_detector(info, rate),
             )
         self.fusion = Fusion(self.sensors)

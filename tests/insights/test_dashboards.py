@@ -12,7 +12,15 @@ import pytest
 from pydantic import BaseModel
 
 from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
-from retrogait.events import CadenceEvent, Event, LandingEvent, SensorStatusEvent, StrideEvent
+from retrogait.events import (
+    CadenceEvent,
+    Event,
+    FallEvent,
+    LandingEvent,
+    SensorStatusEvent,
+    StrideEvent,
+    TrunkStepEvent,
+)
 from retrogait.insights.homeassistant import (
     discovery_messages,
     is_ha_birth,
@@ -42,6 +50,7 @@ def topic_schema() -> dict[str, type[BaseModel]]:
             out[sink.event_topic(PREFIX, ATHLETE, stub)] = model
     out[f"{PREFIX}/{ATHLETE}/{sink.STATUS_ROUTE.leaf}"] = sink.DaemonStatus
     out[f"{PREFIX}/{ATHLETE}/{sink.SESSION_ROUTE.leaf}"] = SessionSummary
+    out[f"{PREFIX}/{ATHLETE}/{sink.ALERT_ROUTE.leaf}"] = FallEvent  # or empty: alarm over
     return out
 
 
@@ -182,6 +191,12 @@ def test_home_assistant_discovery_against_the_topic_schema() -> None:
     for m in msgs:
         assert m.retain and m.qos == 1
         cfg = json.loads(m.payload)
+        if m.topic.startswith("homeassistant/binary_sensor/"):  # the fall alert
+            assert cfg["state_topic"] == f"{PREFIX}/{ATHLETE}/alert"
+            assert cfg["value_template"] == "{{ 'ON' if value else 'OFF' }}"
+            assert cfg["state_topic"] in schema
+            assert cfg["default_entity_id"] == f"binary_sensor.{cfg['unique_id']}"
+            continue
         assert re.fullmatch(r"homeassistant/sensor/retrogait_athlete/[\w-]+/config", m.topic)
         assert m.topic.split("/")[3] == cfg["unique_id"]
         # object_id is deprecated (HA 2025.10) and dropped in 2026.4
@@ -206,7 +221,7 @@ def test_home_assistant_discovery_against_the_topic_schema() -> None:
             if cfg.get("device_class") == "enum":
                 assert value in cfg["options"]
     assert checked == set(expected)
-    assert len(msgs) == 5 + 2 * 5
+    assert len(msgs) == 5 + 1 + 2 * 5  # + the fall alert
     assert {m.topic for m in removal_messages(PREFIX, ATHLETE, [("left", "left"),
                                                                ("right", "right")])} == \
         {m.topic for m in msgs}
@@ -217,3 +232,21 @@ def test_home_assistant_birth_triggers_reannounce() -> None:
     assert not is_ha_birth("homeassistant/status", b"offline")
     assert not is_ha_birth("retrogait/athlete/status", b"online")
     assert is_ha_birth("ha/status", "online", discovery_prefix="ha")
+
+
+def test_home_assistant_trunk_entities_lean_and_oscillation() -> None:
+    msgs = discovery_messages(PREFIX, ATHLETE, [("left", "left"), ("chest", "trunk")])
+    step = TrunkStepEvent(t_s=1, emitted_at_s=1.3, sensor="chest", step_time_s=0.35,
+                          cadence_spm=171.43, vertical_oscillation_cm=6.27, pitch_deg=-3.44,
+                          roll_deg=0.5, contact_time_s=0.25, direction="backward")
+    payload = json.loads(step.model_dump_json())
+    got = {}
+    for m in msgs:
+        cfg = json.loads(m.payload)
+        if cfg["state_topic"] == f"{PREFIX}/{ATHLETE}/chest/trunk_step":
+            got[cfg["unique_id"].removeprefix(f"retrogait_{ATHLETE}_")] = render(
+                cfg["value_template"], payload)
+    assert got == {"chest_lean": -3.4, "chest_vertical_oscillation": 6.3,
+                   "chest_cadence": 171.4}
+    assert not [m for m in msgs if "chest_foot_strike" in m.topic]
+    assert sink.route_for("trunk_step").retain  # the last step is the current value

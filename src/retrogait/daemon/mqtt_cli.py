@@ -96,9 +96,12 @@ async def mqtt_sink(
         if settings.ha_discovery:
             from retrogait.insights.homeassistant import HomeAssistantDiscovery
             from retrogait.pipeline.sensor import foot_of
+            from retrogait.pipeline.trunk import TRUNK_PLACEMENTS
 
             hooks.append(HomeAssistantDiscovery(
-                settings.topic_prefix, athlete, [(s.id, foot_of(s)) for s in sensors],
+                settings.topic_prefix, athlete,
+                [(s.id, "trunk" if s.placement in TRUNK_PLACEMENTS else foot_of(s))
+                 for s in sensors],
                 discovery_prefix=settings.ha_discovery_prefix,
             ))
         yield MqttSink(settings, athlete, client_id=client_id, sensors=[s.id for s in sensors],

@@ -128,29 +128,68 @@ def _entities(
             "icon": "mdi:shoe-print",
         }),
     ]
+    ents.append(("binary_sensor", "fall_alert", {
+        "name": "Fall alert",
+        "state_topic": f"{base}/alert",
+        "value_template": "{{ 'ON' if value else 'OFF' }}",
+        "device_class": "safety",
+        "icon": "mdi:human-handsdown",
+    }))
     for sensor, foot in sensors:
         label = foot if foot in ("left", "right") else sensor
         sid = ha_id(sensor)
-        ents.append(("sensor", f"{sid}_foot_strike", {
-            "name": f"Foot strike {label}",
-            "state_topic": f"{base}/{sensor}/landing",
-            "value_template": "{{ value_json.foot_strike }}",
-            "device_class": "enum",
-            "options": list(get_args(FootStrike)),
-            "icon": "mdi:shoe-print",
-            "expire_after": EXPIRE_AFTER_S,
-        }))
-        for key, name, field, unit, dclass, digits in _STRIDE_VALUES:
-            ents.append(("sensor", f"{sid}_{key}", {
-                "name": f"{name} {label}",
-                "state_topic": f"{base}/{sensor}/stride",
-                "value_template": f"{{{{ value_json.{field} | round({digits + 1}) }}}}",
-                "unit_of_measurement": unit,
-                "device_class": dclass,
+        if foot == "trunk":  # a chest or lower-back sensor: lean and oscillation per step
+            step = f"{base}/{sensor}/trunk_step"
+            ents.append(("sensor", f"{sid}_lean", {
+                "name": f"Trunk lean {label}",
+                "state_topic": step,
+                "value_template": "{{ value_json.pitch_deg | round(1) }}",
+                "unit_of_measurement": "°",
                 "state_class": "measurement",
+                "icon": "mdi:human-handsup",
                 "expire_after": EXPIRE_AFTER_S,
-                "suggested_display_precision": digits,
+                "suggested_display_precision": 0,
             }))
+            ents.append(("sensor", f"{sid}_vertical_oscillation", {
+                "name": f"Vertical oscillation {label}",
+                "state_topic": step,
+                "value_template": "{{ value_json.vertical_oscillation_cm | round(1) }}",
+                "unit_of_measurement": "cm",
+                "device_class": "distance",
+                "state_class": "measurement",
+                "icon": "mdi:arrow-up-down",
+                "expire_after": EXPIRE_AFTER_S,
+            }))
+            ents.append(("sensor", f"{sid}_cadence", {
+                "name": f"Cadence {label}",
+                "state_topic": step,
+                "value_template": "{{ value_json.cadence_spm | round(1) }}",
+                "unit_of_measurement": "steps/min",
+                "state_class": "measurement",
+                "icon": "mdi:run",
+                "expire_after": EXPIRE_AFTER_S,
+            }))
+        else:
+            ents.append(("sensor", f"{sid}_foot_strike", {
+                "name": f"Foot strike {label}",
+                "state_topic": f"{base}/{sensor}/landing",
+                "value_template": "{{ value_json.foot_strike }}",
+                "device_class": "enum",
+                "options": list(get_args(FootStrike)),
+                "icon": "mdi:shoe-print",
+                "expire_after": EXPIRE_AFTER_S,
+            }))
+            for key, name, field, unit, dclass, digits in _STRIDE_VALUES:
+                ents.append(("sensor", f"{sid}_{key}", {
+                    "name": f"{name} {label}",
+                    "state_topic": f"{base}/{sensor}/stride",
+                    "value_template": f"{{{{ value_json.{field} | round({digits + 1}) }}}}",
+                    "unit_of_measurement": unit,
+                    "device_class": dclass,
+                    "state_class": "measurement",
+                    "expire_after": EXPIRE_AFTER_S,
+                    "suggested_display_precision": digits,
+                }))
         ents.append(("sensor", f"{sid}_status", {
             "name": f"Sensor {label} status",
             "state_topic": f"{base}/{sensor}/status",

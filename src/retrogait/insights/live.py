@@ -23,9 +23,11 @@ from retrogait.events import (
     FallEvent,
     GapEvent,
     LandingEvent,
+    PostureEvent,
     RecoveredEvent,
     SensorStatusEvent,
     StrideEvent,
+    TrunkStepEvent,
 )
 from retrogait.sinks.base import Sink
 from retrogait.sources.base import ConnectionChange, DecodedSamples, Notification, SourceItem
@@ -47,6 +49,7 @@ class SensorLive:
     last_angle_deg: float | None = None
     last_direction: str | None = None
     last_cadence_spm: float | None = None
+    trunk: TrunkStepEvent | None = None  # last step of a trunk sensor
 
 
 @dataclass
@@ -91,6 +94,17 @@ class LiveState:
                 self.warnings.append(f"{event.t_s:7.1f}s {event.sensor}: PROBABLE FALL")
             case RecoveredEvent():
                 self.warnings.append(f"{event.t_s:7.1f}s {event.sensor}: moving again")
+            case TrunkStepEvent():
+                s = self.sensor(event.sensor)
+                s.foot = "trunk"
+                s.trunk = event
+                s.last_direction = event.direction
+                s.last_cadence_spm = event.cadence_spm
+            case PostureEvent():
+                self.warnings.append(
+                    f"{event.t_s:7.1f}s {event.sensor}: "
+                    + (f"LEANING BACK {event.pitch_deg:+.0f}° (limit {event.limit_deg:+.0f}°)"
+                       if event.state == "lean_back" else "upright again"))
             case SensorStatusEvent():
                 s = self.sensor(event.sensor)
                 if event.status == "decode_error":
@@ -140,6 +154,13 @@ def render(state: LiveState) -> list[str]:
             f"{s.last_strike} {s.last_angle_deg:+.0f}°" if s.last_strike and
             s.last_angle_deg is not None else "-"
         )
+        if s.trunk is not None:
+            tr = s.trunk
+            lines.append(
+                f"  {sid:<10.10} {'trunk':<7} {state_txt:<12.12} {' '.join(extra):<16} "
+                f"cadence {tr.cadence_spm:5.1f}  lean {tr.pitch_deg:+5.1f}°  "
+                f"oscillation {tr.vertical_oscillation_cm:4.1f} cm  {tr.direction}")
+            continue
         lines.append(
             f"  {sid:<10.10} {s.foot:<7} {state_txt:<12.12} {' '.join(extra):<16} "
             f"strides {s.strides:>5}  last {s.last_direction or '-':<8} landing {landing}"

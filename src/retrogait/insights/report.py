@@ -566,6 +566,20 @@ def render_html(summary: SessionSummary, figures: Sequence[Figure_]) -> str:
             if e.net_kcal_low is not None and e.net_kcal_high is not None
             and e.body_mass_kg is not None else "")
     notes = "".join(f"<p class=note>⚠ {_e(n)}</p>" for n in s.notes)
+    trunk = ""
+    if s.trunk_bouts:
+        trunk_rows = "".join(
+            f"<tr><td>{_e(b.sensor)}</td><td>{b.start_s:.0f}–{b.end_s:.0f} s</td>"
+            f"<td>{_e(b.direction)}</td><td>{b.steps}</td><td>{b.cadence_spm:.0f}</td>"
+            f"<td>{b.lean_deg:+.1f}° ({b.lean_min_deg:+.0f}…{b.lean_max_deg:+.0f})</td>"
+            f"<td>{b.vertical_oscillation_cm:.1f} cm</td><td>{b.contact_time_s * 1000:.0f} ms"
+            "</td></tr>" for b in s.trunk_bouts)
+        trunk = (
+            "<h2>Trunk: lean per bout</h2><table><tr><th>sensor</th><th>time</th>"
+            "<th>direction</th><th>steps</th><th>cadence</th><th>lean (step range)</th>"
+            "<th>vertical oscillation</th><th>contact (estimate)</th></tr>"
+            f"{trunk_rows}</table><p class=small>Lean: + forward, − backward, from the upright "
+            f"posture at the session start. Lean-back alerts: {s.posture_alerts}.</p>")
     figs = "".join(
         f'<figure><h2>{_e(f.title)}</h2><img alt="{_e(f.title)}" src="data:image/png;base64,'
         f'{base64.b64encode(f.png).decode("ascii")}"><figcaption>{_e(f.caption)}</figcaption>'
@@ -590,6 +604,7 @@ def render_html(summary: SessionSummary, figures: Sequence[Figure_]) -> str:
 <p class=small>{s.strides_total} strides in all ({s.backward.strides} backward,
 {s.forward.strides} forward, {s.in_place.strides} in place, {q.uncertain_strides} uncertain).
 Uncertain strides (spanning a data gap) are left out of every figure but this count.</p>
+{trunk}
 <h2>Foot strike</h2>
 <table><tr><th>landing</th><th>all strides</th><th>backward strides</th></tr>{strike_rows}</table>
 <h2>Energy (estimate)</h2>

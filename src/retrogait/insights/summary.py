@@ -25,6 +25,7 @@ Conventions (see ``docs/insights.md``):
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,9 +39,11 @@ from retrogait.events import (
     Event,
     FallEvent,
     GapEvent,
+    PostureEvent,
     SensorStatusEvent,
     StepEvent,
     StrideEvent,
+    TrunkStepEvent,
 )
 
 SUMMARY_SCHEMA = "retrogait.session/1"
@@ -79,6 +82,12 @@ RESOLUTION: dict[Metric, tuple[float, float, float]] = {
     "strike_angle_deg": (-90.0, 90.0, 0.1),
 }
 METRICS: tuple[Metric, ...] = tuple(RESOLUTION)
+
+
+TRUNK_BOUT_GAP_S = 2.0
+"""A pause longer than this between trunk steps ends a bout, s."""
+MIN_TRUNK_BOUT_STEPS = 6
+MAX_TRUNK_BOUTS = 200
 
 
 class _Model(BaseModel):
@@ -192,6 +201,23 @@ class TimeBin(_Model):
     speed_m_s: float | None = Field(None, description="mean stride speed in the bin")
 
 
+class TrunkBout(_Model):
+    """A run of trunk steps in one direction (no pause over ``TRUNK_BOUT_GAP_S``)."""
+
+    sensor: str
+    start_s: float
+    end_s: float
+    direction: str
+    steps: int
+    cadence_spm: float = Field(description="mean cadence of the bout's steps, steps/min")
+    lean_deg: float = Field(description="mean trunk pitch, deg (+ forward, from the upright "
+                            "baseline)")
+    lean_min_deg: float = Field(description="most backward step pitch, deg")
+    lean_max_deg: float = Field(description="most forward step pitch, deg")
+    vertical_oscillation_cm: float = Field(description="mean vertical oscillation, cm")
+    contact_time_s: float = Field(description="mean estimated contact time, s")
+
+
 class SessionSummary(_Model):
     """Everything a runner or coach reads after a session; published retained on
     ``<prefix>/<athlete>/session`` and stored in the history."""
@@ -220,6 +246,10 @@ class SessionSummary(_Model):
     left_right: LeftRight | None = None
     quality: DataQuality
     falls: int = 0
+    trunk_bouts: list[TrunkBout] = Field(
+        default_factory=list, description="trunk sensors: lean, cadence and oscillation per bout "
+        f"(the last {MAX_TRUNK_BOUTS} bouts of at least {MIN_TRUNK_BOUT_STEPS} steps)")
+    posture_alerts: int = Field(0, description="lean-back posture events")
     energy: EnergyEstimate
     bin_s: float
     bins: list[TimeBin] = Field(description="time course, one entry per bin with any stride")
@@ -233,6 +263,41 @@ class SessionSummary(_Model):
 
 # --------------------------------------------------------------------------------------------
 # bounded-memory accumulators
+
+
+@dataclass
+class _TrunkAcc:
+    sensor: str
+    start_s: float
+    end_s: float
+    direction: str
+    steps: int = 0
+    cadence: float = 0.0
+    lean: float = 0.0
+    lean_min: float = math.inf
+    lean_max: float = -math.inf
+    osc: float = 0.0
+    contact: float = 0.0
+
+    def add(self, e: TrunkStepEvent) -> None:
+        self.end_s = e.t_s
+        self.steps += 1
+        self.cadence += e.cadence_spm
+        self.lean += e.pitch_deg
+        self.lean_min = min(self.lean_min, e.pitch_deg)
+        self.lean_max = max(self.lean_max, e.pitch_deg)
+        self.osc += e.vertical_oscillation_cm
+        self.contact += e.contact_time_s
+
+    def bout(self) -> TrunkBout:
+        n = self.steps
+        return TrunkBout(
+            sensor=self.sensor, start_s=round(self.start_s, 3), end_s=round(self.end_s, 3),
+            direction=self.direction, steps=n, cadence_spm=round(self.cadence / n, 1),
+            lean_deg=round(self.lean / n, 1), lean_min_deg=round(self.lean_min, 1),
+            lean_max_deg=round(self.lean_max, 1),
+            vertical_oscillation_cm=round(self.osc / n, 1),
+            contact_time_s=round(self.contact / n, 3))
 
 
 class _Hist:
@@ -403,6 +468,9 @@ class SummaryBuilder:
         self._stats_decode_errors: int | None = None
         self._stats_lost_packets: int | None = None
         self.falls = 0
+        self.posture_alerts = 0
+        self._bouts: deque[_TrunkAcc] = deque(maxlen=MAX_TRUNK_BOUTS)
+        self._open: dict[str, _TrunkAcc] = {}
 
     # ---- input
 
@@ -439,8 +507,27 @@ class SummaryBuilder:
                     self.quality.failed_sensors.append(event.sensor)
             case FallEvent():
                 self.falls += 1
+            case TrunkStepEvent():
+                self._trunk_step(event)
+            case PostureEvent():
+                self.posture_alerts += event.state == "lean_back"
             case _:
                 pass
+
+    def _trunk_step(self, e: TrunkStepEvent) -> None:
+        self._sensors.setdefault(e.sensor, "trunk")
+        b = self._open.get(e.sensor)
+        if b is None or b.direction != e.direction or e.t_s - b.end_s > TRUNK_BOUT_GAP_S:
+            if b is not None and b.steps >= MIN_TRUNK_BOUT_STEPS:
+                self._bouts.append(b)
+            b = self._open[e.sensor] = _TrunkAcc(e.sensor, e.t_s - e.step_time_s, e.t_s,
+                                                 e.direction)
+        b.add(e)
+
+    def _trunk_bouts(self) -> list[TrunkBout]:
+        done = list(self._bouts) + [b for b in self._open.values()
+                                    if b.steps >= MIN_TRUNK_BOUT_STEPS]
+        return [b.bout() for b in sorted(done, key=lambda b: b.start_s)][-MAX_TRUNK_BOUTS:]
 
     def add_all(self, events: Iterable[Event]) -> SummaryBuilder:
         for e in events:
@@ -551,7 +638,9 @@ class SummaryBuilder:
             notes.append("sensor(s) failed: " + ", ".join(s.quality.failed_sensors))
         if s.quality.decode_errors:
             notes.append(f"{s.quality.decode_errors} notifications could not be decoded")
-        if s.strides_total == 0:
+        if s.posture_alerts:
+            notes.append(f"trunk leaned back beyond the limit {s.posture_alerts} time(s)")
+        if s.strides_total == 0 and not s.trunk_bouts:
             notes.append("no strides detected")
         return notes
 
@@ -596,6 +685,8 @@ class SummaryBuilder:
             left_right=self._left_right(),
             quality=quality,
             falls=self.falls,
+            trunk_bouts=self._trunk_bouts(),
+            posture_alerts=self.posture_alerts,
             energy=estimate_energy(backward.distance_m, self.body_mass_kg),
             bin_s=self.bin_s,
             bins=self._time_bins(),

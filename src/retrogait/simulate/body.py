@@ -85,6 +85,7 @@ class TrunkStyle:
     shock_m_s2: float
     sway_m: float = 0.03
     nod_deg: float = 1.0
+    surge_m_s: float = 0.2  # speed fluctuation amplitude along the travel (braking/propulsion)
 
 
 def trunk_style(style: GaitStyle) -> TrunkStyle:
@@ -96,8 +97,8 @@ def trunk_style(style: GaitStyle) -> TrunkStyle:
             return TrunkStyle(5.0, 0.08, 10.0)
         return TrunkStyle(-1.0, 0.055, 7.0)
     if style.direction == "forward":
-        return TrunkStyle(2.0, 0.04, 3.0)
-    return TrunkStyle(0.0, 0.03, 2.5)
+        return TrunkStyle(2.0, 0.04, 3.0, surge_m_s=0.12)
+    return TrunkStyle(0.0, 0.03, 2.5, surge_m_s=0.1)
 
 
 # --------------------------------------------------------------------------------- rotations
@@ -201,6 +202,9 @@ class BodyMotion:
         self._yaw = CubicSpline(t, yaw)
         # per step knots: height, lean, sway
         tz, z, tl, lean, ts, sway = [0.0], [PELVIS_HEIGHT_M], [0.0], [0.0], [0.0], [0.0]
+        # surge: the speed along the travel dips at each mid-stance (the ground brakes the body
+        # after the landing and propels it before toe-off): delta = -A sin(2 pi (t - m) / T)
+        tsu, sux, suy = [0.0], [0.0], [0.0]
         steps = plan.steps
         self.truth_steps: list[tuple[float, str, str, GaitStyle]] = []
         for i, st in enumerate(steps):
@@ -211,20 +215,47 @@ class BodyMotion:
             if st.t_ic - prev > 1.5 * step_t + 0.5:  # bout start: from standing
                 tz.append(st.t_ic - step_t)
                 z.append(PELVIS_HEIGHT_M)
+                tl.append(st.t_ic - step_t)
+                lean.append(0.0)
+                ts.append(st.t_ic - step_t)
+                sway.append(0.0)
             mid_stance = st.t_ic + 0.4 * min(st.style.contact_s, step_t)
             low = st.style.gait == "run"
             base = PELVIS_HEIGHT_M - (0.03 if low else 0.01)
             amp = ts_.oscillation_m / 2
-            tz.append(mid_stance)
-            z.append(base - amp if low else base + amp)
+            if low:  # running: lowest at mid-stance, highest in flight
+                knots = [(mid_stance, base - amp), (mid_stance + 0.5 * (nxt - st.t_ic),
+                                                    base + amp)]
+            else:  # walking: lowest in double support just after the landing (weight
+                # acceptance), highest in mid single support
+                knots = [(st.t_ic + 0.1 * step_t, base - amp),
+                         (st.t_ic + 0.6 * step_t, base + amp)]
+            tz.append(knots[0][0])
+            z.append(knots[0][1])
             if nxt - st.t_ic < 1.5 * step_t + 0.5:
-                tz.append(mid_stance + 0.5 * (nxt - st.t_ic))
-                z.append(base + amp if low else base - amp)
+                tz.append(knots[1][0])
+                z.append(knots[1][1])
             else:  # bout end
                 tz.append(st.t_ic + step_t)
                 z.append(PELVIS_HEIGHT_M)
             tl += [st.t_ic, st.t_ic + 0.5 * step_t]
             lean += [ts_.lean_deg + ts_.nod_deg, ts_.lean_deg - ts_.nod_deg]
+            travel = st.yaw if st.direction == "forward" else st.yaw + math.pi
+            d = np.array([math.cos(travel), math.sin(travel)])
+            nxt_mid = (steps[i + 1].t_ic + 0.4 * min(steps[i + 1].style.contact_s, step_t)
+                       if nxt - st.t_ic < 1.5 * step_t + 0.5 else None)
+            if st.direction in ("forward", "backward"):
+                span = (nxt_mid - mid_stance) if nxt_mid is not None else step_t
+                amp = ts_.surge_m_s * span / (2 * math.pi)
+                knots = [(mid_stance, 0.0), (mid_stance + span / 4, -amp)]
+                if nxt_mid is not None:
+                    knots += [(mid_stance + span / 2, 0.0), (mid_stance + 3 * span / 4, amp)]
+                else:
+                    knots += [(mid_stance + span / 2, 0.0)]
+                for tk, a_k in knots:
+                    tsu.append(tk)
+                    sux.append(a_k * d[0])
+                    suy.append(a_k * d[1])
             side = 1.0 if st.foot == "left" else -1.0
             ts.append(mid_stance)
             sway.append(side * ts_.sway_m / 2)
@@ -242,6 +273,11 @@ class BodyMotion:
         self._z = PchipInterpolator(*_strict(tz, z))
         self._lean = PchipInterpolator(*_strict(tl, np.radians(lean)))
         self._sway = PchipInterpolator(*_strict(ts, sway))
+        tsu.append(end)
+        sux.append(0.0)
+        suy.append(0.0)
+        self._sux = PchipInterpolator(*_strict(tsu, sux))
+        self._suy = PchipInterpolator(*_strict(tsu, suy))
         self._shocks = [(st.t_ic, trunk_style(st.style).shock_m_s2) for st in steps]
 
     # -- the base motion (gait), pelvis centre
@@ -253,8 +289,8 @@ class BodyMotion:
         sway = self._sway(t)
         roll = -sway / 0.015 * math.radians(1.0)  # lean into the stance side, ±2°
         R = rot_zyx(yaw, lean, roll)
-        p = np.stack([self._x(t) - np.sin(yaw) * sway, self._y(t) + np.cos(yaw) * sway,
-                      self._z(t)], axis=1)
+        p = np.stack([self._x(t) - np.sin(yaw) * sway + self._sux(t),
+                      self._y(t) + np.cos(yaw) * sway + self._suy(t), self._z(t)], axis=1)
         return R, p
 
     def rigid(self, t: FloatArray, r_body: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -352,6 +388,8 @@ class BodyMotion:
             sel = (x >= 0) & (x < 0.2)
             if np.any(sel):
                 xs = x[sel]
+                # the landing's loading shock: a damped 18 Hz oscillation starting upward
+                # (its small net upward impulse is not in the position: a model limit)
                 acc[sel, 2] += a * np.exp(-xs / 0.025) * np.sin(2 * math.pi * 18.0 * xs)
         return R0, p0, acc, omega
 

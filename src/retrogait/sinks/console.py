@@ -13,10 +13,12 @@ from retrogait.events import (
     FallEvent,
     GapEvent,
     LandingEvent,
+    PostureEvent,
     RecoveredEvent,
     SensorStatusEvent,
     StepEvent,
     StrideEvent,
+    TrunkStepEvent,
 )
 from retrogait.sinks.base import Sink
 from retrogait.sources.base import SourceItem
@@ -52,6 +54,15 @@ def format_event(event: Event) -> str | None:
             tilt = "" if event.tilt_deg is None else f", {event.tilt_deg:.0f}° from upright"
             return (f"{t} {event.sensor:>6} FALL? peak {event.peak_acc_m_s2:.0f} m/s²{tilt} "
                     f"({event.evidence}: {', '.join(event.sensors)})")
+        case TrunkStepEvent():
+            return (f"{t} {event.sensor:>6} step {event.cadence_spm:5.1f} steps/min, lean "
+                    f"{event.pitch_deg:+5.1f}°, oscillation {event.vertical_oscillation_cm:4.1f}"
+                    f" cm, {event.direction}")
+        case PostureEvent():
+            if event.state == "lean_back":
+                return (f"{t} {event.sensor:>6} LEANING BACK {event.pitch_deg:+.0f}° "
+                        f"(limit {event.limit_deg:+.0f}°, upright {event.baseline_deg:+.0f}°)")
+            return f"{t} {event.sensor:>6} upright again ({event.pitch_deg:+.0f}°)"
         case RecoveredEvent():
             return f"{t} {event.sensor:>6} moving again after the fall at {event.fall_t_s:.1f} s"
         case SensorStatusEvent():

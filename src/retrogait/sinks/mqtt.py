@@ -10,6 +10,7 @@ Topic tree (``P`` = topic prefix, ``A`` = athlete id, ``S`` = sensor id; see ``d
     P/A/alert             retained, QoS 1: the active FallEvent; emptied (retained message
                           deleted) by the RecoveredEvent when the runner moves again
     P/A/S/activity|status               retained, QoS 1: ActivityEvent, SensorStatusEvent
+    P/A/S/trunk_step|posture            retained, QoS 1: TrunkStepEvent, PostureEvent
 
 Payloads are exactly the pydantic models' JSON (``model_dump_json``), so ``parse_event`` reads
 them back. MQTT 5 adds content type, a per-kind message expiry and the user properties ``seq``
@@ -225,6 +226,9 @@ ROUTES: dict[str, Route] = {
     "gap": Route("gap", True, 1, False, 300, "data-quality record"),
     "fall": Route("fall", True, 1, False, None, "an alarm: must arrive, never expires"),
     "recovered": Route("recovered", True, 1, False, None, "the end of a fall alarm"),
+    "trunk_step": Route("trunk_step", True, 1, True, 60, "per step from a trunk sensor; the "
+                        "last is the current lean, oscillation and cadence"),
+    "posture": Route("posture", True, 1, True, None, "current posture state (lean back)"),
     "activity": Route("activity", True, 1, True, None, "current state: late subscribers need it"),
     "sensor_status": Route("status", True, 1, True, None, "current connection state"),
     "cadence": Route("cadence", False, 1, True, 30, "live gauge value; expires when stale"),

@@ -8,7 +8,7 @@ const ALERTS_MAX = 20;
 const LANDINGS_SHOWN = 14;
 const DEAD_AFTER_MS = 4500;      // no message (ticks come every second) for this long: reconnect
 const STALE_DATA_S = 3;          // data older than this is shown as late, then as missing
-const QUIET = new Set(["landing", "stride", "cadence", "step", "activity"]);
+const QUIET = new Set(["landing", "stride", "cadence", "step", "activity", "trunk_step"]);
 const GOOD_STATUS = new Set(["connected", "reconnected"]);
 const BENCH = new URLSearchParams(location.search).has("bench");
 

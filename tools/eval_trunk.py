@@ -1,0 +1,156 @@
+"""Trunk pipeline figures: step detection F1 at 80 ms, cadence, pitch, vertical oscillation and
+direction on the body simulator; step detection and cadence on the real lower-back recordings.
+
+    python tools/eval_trunk.py [--seeds 3] [--data DIR]
+
+Method in docs/pipeline.md (Trunk pipeline). Real data: the ``ipol_*_lower_back`` files, whose
+reference landings are both feet's (``ic``); their forward axis is not documented, so it is
+learnt from the first steps there (``forward_from_first_steps``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from retrogait.events import TrunkStepEvent
+from retrogait.pipeline.trunk import TrunkParams, TrunkPipeline
+from retrogait.recording.reader import RecordingReader
+from retrogait.session import GaitSession
+from retrogait.simulate.body import simulate_body
+from retrogait.sources.base import DecodedSamples
+from retrogait.timing.clock import TimedBlock
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ["forward_run", "backward_run", "forward_walk", "backward_walk", "walk_run",
+             "backward_walk_run", "session"]
+TOL_S = 0.08
+
+
+def match(est: list[float], ref: list[float], tol: float = TOL_S) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching within ``tol`` (closest first): (est index, ref index)."""
+    pairs = sorted((abs(e - r), i, j) for i, e in enumerate(est) for j, r in enumerate(ref)
+                   if abs(e - r) <= tol)
+    used_e: set[int] = set()
+    used_r: set[int] = set()
+    out = []
+    for _, i, j in pairs:
+        if i not in used_e and j not in used_r:
+            used_e.add(i)
+            used_r.add(j)
+            out.append((i, j))
+    return out
+
+
+def f1(n_match: int, n_est: int, n_ref: int) -> float:
+    p = n_match / max(n_est, 1)
+    r = n_match / max(n_ref, 1)
+    return 2 * p * r / max(p + r, 1e-12)
+
+
+def simulated(seeds: int) -> None:
+    rows: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for name in SCENARIOS:
+        for seed in range(seeds):
+            sim = simulate_body(name, seed=seed, sites=("chest", "lower_back"), gyro=False)
+            events = GaitSession(sim.sensors).analyze(sim.items)
+            for site in ("chest", "lower_back"):
+                truth = sim.trunk_truth[site]
+                steps = [e for e in events if isinstance(e, TrunkStepEvent) and e.sensor == site]
+                ref = truth.steps_s
+                m = match([e.t_s for e in steps], ref)
+                key = f"{site}"
+                r = rows[key]
+                r["match"].append(len(m))
+                r["est"].append(len(steps))
+                r["ref"].append(len(ref))
+                r["timing"] += [steps[i].t_s - ref[j] for i, j in m]
+                for i, j in m:
+                    e = steps[i]
+                    if j == 0:
+                        continue
+                    # the event's step runs from the previous landing to this one
+                    k = j - 1
+                    if abs((ref[j] - ref[k]) - e.step_time_s) > TOL_S:
+                        continue
+                    recent = np.diff(ref[max(0, j - 8):j + 1])
+                    r["cadence"].append(e.cadence_spm - 60.0 / float(np.median(recent)))
+                    r["pitch"].append(e.pitch_deg - truth.lean_deg[k])
+                    r["osc"].append(e.vertical_oscillation_cm - truth.oscillation_m[k] * 100)
+                    r["dir_ok"].append(float(e.direction == truth.direction[k]))
+                    r[f"dir_ok_{truth.direction[k]}"].append(float(e.direction
+                                                                   == truth.direction[k]))
+    print(f"Body simulator, scenarios {', '.join(SCENARIOS)}; {seeds} seeds; accelerometer "
+          "only (the pipeline reads no gyroscope)")
+    print(f"{'sensor':11} {'F1@80ms':>8} {'steps':>11} {'timing bias':>12} {'cadence bias/MAE':>17}"
+          f" {'pitch bias/MAE':>15} {'osc. bias/MAE':>14} {'dir fwd':>8} {'dir bwd':>8}")
+    for key, r in rows.items():
+        def bm(xs: list[float]) -> str:
+            if not xs:
+                return "-"
+            return f"{statistics.mean(xs):+.2f}/{statistics.mean(map(abs, xs)):.2f}"
+        print(f"{key:11} {f1(sum(r['match']), sum(r['est']), sum(r['ref'])):8.3f} "
+              f"{sum(r['match']):>5}/{sum(r['ref']):<5} "
+              f"{statistics.mean(r['timing']) * 1000:+9.0f} ms {bm(r['cadence']):>17} "
+              f"{bm(r['pitch']):>15} {bm(r['osc']):>14} "
+              f"{100 * statistics.mean(r['dir_ok_forward'] or [0]):7.1f}% "
+              f"{100 * statistics.mean(r['dir_ok_backward'] or [0]):7.1f}%")
+    print("(cadence in steps/min, pitch deg, oscillation cm; bias = mean signed error "
+          "estimate - truth; direction: share of matched steps)")
+
+
+def real(data: Path) -> None:
+    print("\nReal lower-back recordings (IPOL, Xsens at L5, 100 Hz): landings of both feet")
+    print(f"{'file':22} {'F1@80ms':>8} {'matched':>9} {'est':>5} {'timing bias':>12} "
+          f"{'cadence ref':>12} {'trunk':>7} {'forward share':>14}")
+    params = TrunkParams(forward_from_first_steps=True)
+    for csv in sorted(data.glob("ipol_*_lower_back.csv")):
+        meta = json.loads(csv.with_suffix(".json").read_text())
+        ref = list(meta["truth_times_s"]["ic"])
+        with tempfile.TemporaryDirectory() as tmp:
+            rec = Path(tmp) / "r.jsonl.gz"
+            subprocess.run([sys.executable, "-m", "retrogait", "import-csv", str(csv), "-o",
+                            str(rec), "--no-truth", "--placement=lower_back", "--toe-axis=+z",
+                            "--up-axis=+x"], check=True, capture_output=True)
+            reader = RecordingReader(rec)
+            info = reader.header.sensors[0]
+            pipe = TrunkPipeline(info, params, rate_hz=info.rate_hz or 100.0)
+            steps: list[TrunkStepEvent] = []
+            for item in reader:
+                if isinstance(item, DecodedSamples):
+                    block = TimedBlock(t=item.t_sensor - 0.0, acc=item.acc, gyr=item.gyr,
+                                       gap_before_s=0.0, lost_packets=0)
+                    steps += [e for e in pipe.process(block) if isinstance(e, TrunkStepEvent)]
+        est = [e.t_s for e in steps]
+        m = match(est, ref)
+        bias = statistics.mean(est[i] - ref[j] for i, j in m) if m else float("nan")
+        ref_cad = 60.0 / float(np.median(np.diff(ref)))
+        cad = float(np.median([e.cadence_spm for e in steps])) if steps else float("nan")
+        fwd = sum(e.direction == "forward" for e in steps) / max(len(steps), 1)
+        print(f"{csv.stem:22} {f1(len(m), len(est), len(ref)):8.3f} {len(m):>4}/{len(ref):<4}"
+              f" {len(est):>5} {bias * 1000:+9.0f} ms {ref_cad:12.1f} {cad:7.1f} "
+              f"{fwd * 100:13.1f}%")
+    print("(reference cadence: 60 / median interval of the reference landings; trunk: median of "
+          "the per-step cadence; the recording's time base is the sensor's)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    args = ap.parse_args()
+    simulated(args.seeds)
+    real(args.data)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
