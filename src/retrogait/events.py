@@ -15,6 +15,8 @@ FootStrike = Literal["forefoot", "midfoot", "rearfoot"]
 Direction = Literal["backward", "forward", "in_place"]
 Activity = Literal["still", "walking", "running", "moving"]
 Foot = Literal["left", "right", "unknown"]
+LandingRule = Literal["rotation_reversal", "impact", "contact_point", "rotation_onset",
+                      "swing_end"]
 
 
 class _Event(BaseModel):
@@ -47,6 +49,14 @@ class LandingEvent(_SensorEvent):
         "contact), s; None after standing or a gap",
     )
     uncertain: bool = Field(default=False, description="a data gap lies in the analysed swing")
+    landing_rule: LandingRule = Field(
+        default="rotation_reversal",
+        description="what decided t_s (docs/pipeline.md, Stages 4): 'rotation_reversal' = the "
+        "ground stopped the swing's toes-up rotation (heel strike); 'impact' = the first "
+        "specific-force jump above anything the free swing made (toe-first landing); "
+        "'contact_point' = no impact visible: the point the foot then rocks about came to rest "
+        "(strapdown kinematics); 'rotation_onset' = neither: the start of the heel drop; "
+        "'swing_end' = no landing rotation: the end of the swing rotation")
 
 
 class StrideEvent(_SensorEvent):

@@ -37,23 +37,51 @@ cdef enum:
 cdef double D2R = M_PI / 180.0
 cdef double EPS = 2.220446049250313e-16
 
-# constants of the contact search (documented in contacts.impact_time / pivot_departure, whose
-# defaults are these names): the impact of a toe-first landing is the rise through IMPACT_LEVEL
-# of its largest | |acc| - g | peak, at most IMPACT_MAX_DELAY_S after the heel-drop start; the
+# constants of the contact search (documented in contacts.find_contacts / pivot_departure,
+# whose defaults are these names, and in docs/pipeline.md with the sources each was chosen on):
+# the impact onset is the rise through IMPACT_LEVEL of the impact's | |acc| - g | peak; the
 # pivot of a toes-up push moves when its speed exceeds max(PIVOT_MIN_SPEED_M_S,
-# PIVOT_NOISE_FACTOR x fit rms), and the fit is refused above PIVOT_MAX_RESIDUAL x rms speed
+# PIVOT_NOISE_FACTOR x fit rms), and the fit is refused above PIVOT_MAX_RESIDUAL x rms speed;
+# LANDING_REACH_S: how far from its time a landing is decided (a data gap within it can move
+# the landing by up to its length)
 cdef double _GRAVITY = 9.80665
 cdef double _IMPACT_LEVEL = 0.5
-cdef double _IMPACT_MAX_DELAY_S = 0.03
+cdef double _LANDING_REACH_S = 0.03
+# touchdown of a toe-first landing (contacts.find_contacts): an impact is a specific-force jump
+# (|a_k - a_(k-1)| / dt) above max(IMPACT_MIN_JERK, IMPACT_JERK_FACTOR x the largest jump of
+# the swing lobe, the free foot's own jerk and noise); the rocker fit for the kinematic
+# fallback runs from the landing lobe's peak rate until it falls below ROCKER_FIT_FRACTION of
+# that peak
+cdef double _IMPACT_MIN_JERK = 1000.0
+cdef double _IMPACT_JERK_FACTOR = 3.0
+cdef double _IMPACT_RISE_S = 0.02
+cdef double _IMPACT_MAX_DT_S = 1.0 / 75.0
+cdef double _ROCKER_FIT_FRACTION = 0.25
+cdef double _ROCKER_FIT_MAX_S = 0.08
+cdef double _ROCKER_MAX_RESIDUAL = 0.3
 cdef double _PIVOT_MIN_SPEED_M_S = 0.05
 cdef double _PIVOT_NOISE_FACTOR = 3.0
 cdef double _PIVOT_MAX_RESIDUAL = 0.1
 STANDARD_GRAVITY = _GRAVITY
 IMPACT_LEVEL = _IMPACT_LEVEL
-IMPACT_MAX_DELAY_S = _IMPACT_MAX_DELAY_S
+LANDING_REACH_S = _LANDING_REACH_S
 PIVOT_MIN_SPEED_M_S = _PIVOT_MIN_SPEED_M_S
 PIVOT_NOISE_FACTOR = _PIVOT_NOISE_FACTOR
 PIVOT_MAX_RESIDUAL = _PIVOT_MAX_RESIDUAL
+IMPACT_MIN_JERK = _IMPACT_MIN_JERK
+IMPACT_JERK_FACTOR = _IMPACT_JERK_FACTOR
+IMPACT_RISE_S = _IMPACT_RISE_S
+IMPACT_MAX_DT_S = _IMPACT_MAX_DT_S
+ROCKER_FIT_FRACTION = _ROCKER_FIT_FRACTION
+ROCKER_MAX_RESIDUAL = _ROCKER_MAX_RESIDUAL
+ROCKER_FIT_MAX_S = _ROCKER_FIT_MAX_S
+# which rule decided a landing (contacts.LANDING_RULES holds the names, same order)
+cdef enum:
+    RULE_ROTATION_REVERSAL = 0
+    RULE_IMPACT = 1
+    RULE_CONTACT_POINT = 2
+    RULE_ROTATION_ONSET = 3
+    RULE_SWING_END = 4
 
 
 # ================================================================ strapdown
@@ -510,16 +538,15 @@ cdef inline double _point_speed2(const double[:, :] gyr, const double[:, :] vel_
     return u0 * u0 + u1 * u1 + u2 * u2
 
 
-cdef double _pivot_departure(const double[:] t, const double[:, :] gyr,
-                             const double[:, :] vel_foot, Py_ssize_t i0, Py_ssize_t i1,
-                             Py_ssize_t search_from, double min_speed, double noise_factor,
-                             double max_residual) noexcept:
-    """contacts.pivot_departure on the fit samples i0..i1-1 (NaN: None)."""
+cdef bint _pivot_fit(const double[:, :] gyr, const double[:, :] vel_foot, Py_ssize_t i0,
+                     Py_ssize_t i1, double max_residual, double* r, double* rms) noexcept:
+    """The rocker's pivot r (foot frame, m from the sensor) fitted on samples i0..i1-1 (least
+    squares of v + w x r = 0) and its rms speed there; False when fewer than 3 samples or the
+    fit is poor (rms > max_residual x rms sensor speed: not a rigid rocker about one point)."""
     cdef Py_ssize_t m = i1 - i0, k
-    cdef double o0, o1, o2, su = 0, sv = 0, rms, thr, speed, prev = 0
-    cdef double r[3]
+    cdef double o0, o1, o2, su = 0, sv = 0
     if m < 3:
-        return NAN
+        return False
     a_arr = np.zeros((3 * m, 3))
     b_arr = np.empty(3 * m)
     cdef double[:, :] a = a_arr
@@ -542,8 +569,19 @@ cdef double _pivot_departure(const double[:] t, const double[:, :] gyr,
         su += _point_speed2(gyr, vel_foot, k, r)
         sv += (vel_foot[k, 0] * vel_foot[k, 0] + vel_foot[k, 1] * vel_foot[k, 1]
                + vel_foot[k, 2] * vel_foot[k, 2])
-    rms = sqrt(su / m)
-    if rms > max_residual * sqrt(sv / m):
+    rms[0] = sqrt(su / m)
+    return not rms[0] > max_residual * sqrt(sv / m)
+
+
+cdef double _pivot_departure(const double[:] t, const double[:, :] gyr,
+                             const double[:, :] vel_foot, Py_ssize_t i0, Py_ssize_t i1,
+                             Py_ssize_t search_from, double min_speed, double noise_factor,
+                             double max_residual) noexcept:
+    """contacts.pivot_departure on the fit samples i0..i1-1 (NaN: None)."""
+    cdef Py_ssize_t k
+    cdef double rms, thr, speed, prev = 0
+    cdef double r[3]
+    if not _pivot_fit(gyr, vel_foot, i0, i1, max_residual, r, &rms):
         return NAN  # not a rigid rocker about one point
     thr = max(min_speed, noise_factor * rms)
     for k in range(search_from, t.shape[0]):
@@ -591,43 +629,100 @@ cdef bint _lobe_peak(const double[:] t, const double[:] x, double start_s, doubl
     return True
 
 
-cdef double _impact_time(const double[:] t, const double[:] x, const double[:, :] acc,
-                         double start_s, double end_s, double gravity, double level,
-                         double max_delay_s) noexcept nogil:
-    """contacts.impact_time."""
-    cdef Py_ssize_t i0, k_peak, hi, m, j, i, j_max = 0, k
-    cdef double thr, rise, f_j, f_prev, fi, fmax = -1
-    if not _lobe_peak(t, x, start_s, end_s, &i0, &k_peak):
-        return start_s
-    hi = min(k_peak, _searchsorted(t, start_s + max_delay_s, True))
-    m = hi + 1 - i0
-    for i in range(m):
-        fi = fabs(sqrt(acc[i0 + i, 0] * acc[i0 + i, 0] + acc[i0 + i, 1] * acc[i0 + i, 1]
-                       + acc[i0 + i, 2] * acc[i0 + i, 2]) - gravity)
-        if fi > fmax:
-            fmax = fi
-            j_max = i
-    thr = level * fmax
-    j = -1  # the rise into the largest peak, not a bump before it
-    for i in range(j_max - 1, -1, -1):
-        fi = fabs(sqrt(acc[i0 + i, 0] * acc[i0 + i, 0] + acc[i0 + i, 1] * acc[i0 + i, 1]
-                       + acc[i0 + i, 2] * acc[i0 + i, 2]) - gravity)
-        if fi < thr:
-            j = i + 1
-            f_prev = fi
-            break
-    if j < 0:
-        return start_s
-    k = i0 + j
-    f_j = fabs(sqrt(acc[k, 0] * acc[k, 0] + acc[k, 1] * acc[k, 1] + acc[k, 2] * acc[k, 2])
-               - gravity)
-    rise = t[k - 1] + (t[k] - t[k - 1]) * (thr - f_prev) / (f_j - f_prev)
-    return min(max(start_s, rise), start_s + max_delay_s)
+cdef inline double _jerk(const double[:] t, const double[:, :] acc, Py_ssize_t k) noexcept nogil:
+    """|a_k - a_(k-1)| / (t_k - t_(k-1)): the specific-force jump into sample k, m/s³."""
+    cdef double d0 = acc[k, 0] - acc[k - 1, 0], d1 = acc[k, 1] - acc[k - 1, 1]
+    cdef double d2 = acc[k, 2] - acc[k - 1, 2], dt = t[k] - t[k - 1]
+    if dt <= 0:
+        return 0.0
+    return sqrt(d0 * d0 + d1 * d1 + d2 * d2) / dt
 
 
-def impact_time(const double[:] t, const double[:] x, const double[:, :] acc, double start_s,
-                double end_s, double gravity, double level, double max_delay_s):
-    return _impact_time(t, x, acc, start_s, end_s, gravity, level, max_delay_s)
+cdef inline double _acc_dev(const double[:, :] acc, Py_ssize_t i) noexcept nogil:
+    return fabs(sqrt(acc[i, 0] * acc[i, 0] + acc[i, 1] * acc[i, 1] + acc[i, 2] * acc[i, 2])
+                - _GRAVITY)
+
+
+cdef double _impact_onset(const double[:] t, const double[:, :] acc, Py_ssize_t k) noexcept:
+    """Onset (s) of the impact whose first jump above the swing's level is into sample k: the
+    time the rise into the impact's peak of | |acc| - g | (within IMPACT_RISE_S after k)
+    crosses IMPACT_LEVEL x that peak, interpolated between samples and searched back at most
+    to IMPACT_RISE_S before k (a soft shoe spreads the rise over several samples at 100 Hz;
+    the jump sample alone lagged the own simulator's touchdown by 15-25 ms there)."""
+    cdef Py_ssize_t n = t.shape[0], j, jp = k, lo
+    cdef double half, f_prev
+    while jp + 1 < n and t[jp + 1] - t[k] <= _IMPACT_RISE_S:
+        jp += 1
+    j = k
+    for jp in range(k, jp + 1):
+        if _acc_dev(acc, jp) > _acc_dev(acc, j):
+            j = jp
+    half = _IMPACT_LEVEL * _acc_dev(acc, j)
+    lo = k - 1
+    while lo > 0 and t[k] - t[lo - 1] <= _IMPACT_RISE_S:
+        lo -= 1
+    while j > lo and _acc_dev(acc, j - 1) >= half:
+        j -= 1
+    if j == lo:
+        return t[lo]
+    f_prev = _acc_dev(acc, j - 1)
+    return t[j - 1] + (t[j] - t[j - 1]) * (half - f_prev) / (_acc_dev(acc, j) - f_prev)
+
+
+cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const double[:, :] acc,
+                                 const double[:, :] gyr, const double[:, :] vel_foot,
+                                 double swing0, double swing1, double lobe0, double lobe1,
+                                 double* rule, double* complete) noexcept:
+    """contacts.touchdown: the touchdown of a toe-first landing whose heel-drop lobe of x
+    spans lobe0..lobe1 after the swing lobe swing0..swing1 (see contacts.find_contacts);
+    ``rule`` gets the deciding rule, ``complete`` 0 when a later sample could still change
+    the result (the rocker has not yet slowed after its fastest rotation)."""
+    cdef Py_ssize_t n = t.shape[0], a, b, k, k_peak, i0, f1
+    cdef double jsw = 0, thr, rms, speed, prev, lim
+    cdef double r[3]
+    complete[0] = 1.0
+    if not _lobe_peak(t, x, lobe0, lobe1, &i0, &k_peak):
+        rule[0] = RULE_ROTATION_ONSET
+        return lobe0
+    # 1. impact: the first specific-force jump above anything the free swing made, from the
+    # interval holding the rotation start up to the jump into the fastest heel drop
+    if acc.shape[0] == n and n > 1 and (t[n - 1] - t[0]) / (n - 1) <= _IMPACT_MAX_DT_S:
+        a = _searchsorted(t, swing0, False)
+        b = _searchsorted(t, swing1, True)
+        for k in range(max(a, 1), min(b, n)):
+            jsw = max(jsw, _jerk(t, acc, k))
+        thr = max(_IMPACT_MIN_JERK, _IMPACT_JERK_FACTOR * jsw)
+        for k in range(max(i0, 1), min(k_peak + 2, n)):
+            if _jerk(t, acc, k) > thr:
+                rule[0] = RULE_IMPACT
+                return _impact_onset(t, acc, k)
+    # 2. no impact: the contact point (the rocker's pivot, fitted while the foot rolls on it
+    # after its fastest heel drop) comes to rest
+    lim = _ROCKER_FIT_FRACTION * fabs(x[k_peak])
+    f1 = k_peak
+    while f1 < n and fabs(x[f1]) >= lim and x[f1] * x[k_peak] > 0 and (
+            t[f1] - t[k_peak] <= _ROCKER_FIT_MAX_S):
+        f1 += 1
+    if f1 >= n:
+        complete[0] = 0.0
+    if k_peak + 2 >= n:  # the rate may still be rising
+        complete[0] = 0.0
+    if gyr.shape[0] == n and vel_foot.shape[0] == n and _pivot_fit(
+            gyr, vel_foot, k_peak, f1, _ROCKER_MAX_RESIDUAL, r, &rms):
+        thr = max(_PIVOT_MIN_SPEED_M_S, _PIVOT_NOISE_FACTOR * rms)
+        rule[0] = RULE_CONTACT_POINT
+        prev = sqrt(_point_speed2(gyr, vel_foot, k_peak, r))
+        for k in range(k_peak - 1, i0 - 2, -1):
+            if k < 0:
+                break
+            speed = sqrt(_point_speed2(gyr, vel_foot, k, r))
+            if speed > thr:  # moving at k, at rest at k + 1: arrival between them
+                return max(lobe0, t[k] + (t[k + 1] - t[k]) * (speed - thr) / (speed - prev))
+            prev = speed
+        return lobe0
+    # 3. neither: the rotation onset
+    rule[0] = RULE_ROTATION_ONSET
+    return lobe0
 
 
 cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_dps,
@@ -639,6 +734,7 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
     cdef Py_ssize_t n = t.shape[0], m, k, i, swing = -1, kf, last_after = -1, push = -1
     cdef Py_ssize_t i0, k_peak, w0 = -1, w1 = -1, cnt = 0
     cdef double pmax = 0, thr, t_fast, ic, strike_at, to, lim, dep
+    cdef double rule = RULE_ROTATION_REVERSAL, complete = 1.0
     lb_arr = np.empty((5, n))
     cdef double[:, :] lb = lb_arr
     m = _lobes(t, x, 0.05, lb)
@@ -666,9 +762,11 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
             last_after = k
     ic = lb[0, last_after] if last_after >= 0 else lb[1, swing]
     strike_at = ic
-    if last_after >= 0 and acc.shape[0] == n and lb[4, last_after] < 0:  # heel drop: toe first
-        ic = _impact_time(t, x, acc, ic, lb[1, last_after], _GRAVITY, _IMPACT_LEVEL,
-                          _IMPACT_MAX_DELAY_S)
+    if last_after < 0:
+        rule = RULE_SWING_END
+    elif lb[4, last_after] < 0:  # heel drop: toe first
+        ic = _toe_first_touchdown(t, x, acc, gyr, vel_foot, lb[0, swing], lb[1, swing],
+                                  lb[0, last_after], lb[1, last_after], &rule, &complete)
     to = lb[0, swing]
     for k in range(swing - 1, -1, -1):
         if lb[2, k] >= thr:
@@ -696,16 +794,19 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
     out[1] = ic
     out[2] = lb[3, swing]
     out[3] = strike_at
+    out[4] = rule
+    out[5] = complete
     return True
 
 
 def find_contacts(const double[:] t, const double[:] x, double min_lobe_dps,
                   double lobe_fraction, const double[:] speed, const double[:, :] gyr,
                   const double[:, :] vel_foot, const double[:, :] acc):
-    """(found, toe-off, initial contact, swing angle, strike_at); empty arrays: not given."""
-    cdef double out[4]
+    """(found, toe-off, initial contact, swing angle, strike_at, landing rule, complete);
+    empty arrays: not given."""
+    cdef double out[6]
     ok = _find_contacts(t, x, min_lobe_dps, lobe_fraction, speed, gyr, vel_foot, acc, out)
-    return ok, out[0], out[1], out[2], out[3]
+    return ok, out[0], out[1], out[2], out[3], int(out[4]), out[5] > 0.5
 
 
 def contacts_of_motion(const double[:, :] o, const double[:, :] acc, double min_lobe_dps,
@@ -716,7 +817,7 @@ def contacts_of_motion(const double[:, :] o, const double[:, :] acc, double min_
     cdef Py_ssize_t n = o.shape[0], i, kf = 0
     cdef int c
     cdef double v0, v1, v2
-    cdef double out[4]
+    cdef double out[6]
     cdef bint ok
     speed_a = np.empty(n)
     vf_a = np.empty((n, 3))
@@ -733,10 +834,10 @@ def contacts_of_motion(const double[:, :] o, const double[:, :] acc, double min_
             vel_foot[i, c] = (o[i, P_ROT + c] * v0 + o[i, P_ROT + 3 + c] * v1
                               + o[i, P_ROT + 6 + c] * v2)
     if n < 3:
-        return False, NAN, NAN, NAN, NAN, (o[kf, P_T] if n else NAN)
+        return False, NAN, NAN, NAN, NAN, 0, True, (o[kf, P_T] if n else NAN)
     ok = _find_contacts(o[:, P_T], o[:, P_GYR + 1], min_lobe_dps, lobe_fraction, speed,
                         o[:, P_GYR:P_GYR + 3], vel_foot, acc, out)
-    return ok, out[0], out[1], out[2], out[3], o[kf, P_T]
+    return ok, out[0], out[1], out[2], out[3], int(out[4]), out[5] > 0.5, o[kf, P_T]
 
 
 # ================================================================ incremental lobe tracker

@@ -23,13 +23,30 @@ toes-up over the heel backward).
     release and the zero crossing is used: on the time-reversed gaitmap walk (the only real
     backward proxy) the heel leaves 1.5 ms (median) before it;
   - no push lobe (or no kinematics): the zero crossing that starts the swing lobe.
-* **initial contact** = the zero crossing that starts the last significant lobe after the swing
-  (foot slap after a heel strike, heel drop after a toe-first backward landing), or the end
-  of the swing lobe when nothing follows it. After a toe-first landing (heel-drop lobe,
-  toes-up) the rotation may start in the air, so the contact is the impact instead: the
-  half rise into the largest peak of | |acc| − g | between the lobe start and its peak rate,
-  at most 30 ms after the start (:func:`impact_time`); the strike angle stays at the lobe
-  start (``Contacts.strike_at_s``).
+* **initial contact** (``Contacts.landing_rule`` says which rule decided it):
+  - ``rotation_reversal``: the zero crossing that starts the last significant lobe after the
+    swing when that lobe is toes-down (the foot slap after a heel strike: the ground stops
+    the swing's toes-up rotation at the heel);
+  - after a toe-first landing (heel-drop lobe, toes-up) the rotation may start long before the
+    touch (~18 ms on the time-reversed gaitmap walk, ~100 ms on another simulator), so the
+    touchdown is searched over the whole heel drop up to its fastest rotation (the toe is on
+    the ground by then; a later impact is the heel arriving):
+    ``impact`` = the first specific-force jump |a_k − a_(k−1)|/dt above
+    max(``IMPACT_MIN_JERK``, ``IMPACT_JERK_FACTOR`` × the largest jump of the free swing),
+    timed by the half rise into that impact's | |acc| − g | peak (interpolated); only when
+    samples are at most ``IMPACT_MAX_DT_S`` apart (> 75 Hz: an impact rising over 5–40 ms
+    falls between the samples of a ≤ 60 Hz sensor);
+    ``contact_point`` = no visible impact (a soft landing, a slow sensor): the point the foot
+    rocks about after the touch (pivot fitted by least squares of v + ω × r = 0 from the
+    fastest heel drop on) comes to rest: its speed, going back in time, last exceeds
+    max(0.05 m/s, 3 × fit rms); ``rotation_onset`` = no usable rocker either: the heel-drop
+    start;
+  - ``swing_end``: nothing follows the swing lobe: its end.
+
+  The strike angle is read at the start of the landing rotation (``Contacts.strike_at_s``).
+  A toe-first touchdown is ``complete`` once the rocker has slowed after its fastest heel drop
+  (or ``ROCKER_FIT_MAX_S`` has passed): until then later samples could still move it, so the
+  early (streaming) landing decision waits for it.
 
 The direction-dependence is physical (which end of the foot the body rolls over), not a
 threshold on one data set; see docs/pipeline.md for the measured offsets on all data kinds.
@@ -43,6 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from retrogait.events import LandingRule
 from retrogait.pipeline import _loops
 from retrogait.pipeline.strapdown import SegmentMotion
 
@@ -73,18 +91,28 @@ def lobes(t: FloatArray, x: FloatArray, touch_fraction: float = 0.05) -> Lobes:
                  angle=out[3, :m].copy(), sign=out[4, :m].astype(np.int8))
 
 
+#: names of the compiled rule codes, in code order (``_loops.RULE_*``)
+LANDING_RULES: tuple[LandingRule, ...] = ("rotation_reversal", "impact", "contact_point",
+                                          "rotation_onset", "swing_end")
+
+
 @dataclass(frozen=True, slots=True)
 class Contacts:
     """toe_off_s / initial_contact_s (s), swing_angle_deg: pitch covered by the swing lobe;
     strike_at_s: where the foot-strike angle is read, the start of the landing rotation (the
     rate is zero there, so the angle does not depend on the contact's exact sample: for a
     heel strike it is the contact itself, for a toe-first landing the heel-drop onset, the
-    foot's landing posture, a few ms before its impact)."""
+    foot's landing posture, before its touchdown); landing_rule:
+    which rule decided the initial contact (module docstring); complete: False when later
+    samples could still move a toe-first touchdown (its rocker has not yet slowed after the
+    fastest heel drop), so an early decision must wait."""
 
     toe_off_s: float
     initial_contact_s: float
     swing_angle_deg: float
     strike_at_s: float
+    landing_rule: LandingRule = "rotation_reversal"
+    complete: bool = True
 
 
 def pivot_departure(
@@ -111,29 +139,6 @@ def pivot_departure(
     return None if math.isnan(v) else float(v)
 
 
-def impact_time(t: FloatArray, x: FloatArray, acc: FloatArray, start_s: float, end_s: float,
-                gravity: float = _loops.STANDARD_GRAVITY, level: float = _loops.IMPACT_LEVEL,
-                max_delay_s: float = _loops.IMPACT_MAX_DELAY_S
-                ) -> float:
-    """Initial contact (s) of a toe-first landing whose heel-drop lobe of ``x`` (pitch rate)
-    spans ``start_s``..``end_s``: where the impact's largest peak is reached, the time its
-    rise into that peak crosses ``level`` × the peak —
-    the impact being | |acc| − g | (``acc`` (n, 3), specific force, m/s²) from the lobe
-    start to its peak rate, at most ``max_delay_s`` after the start — interpolated between
-    samples, so the sampling rate hardly moves it; never before ``start_s``.
-
-    The zero crossing that starts the heel drop is not the touchdown here: the foot may start
-    that rotation in the air (time-reversed toe-offs of real walking: the crossing is ~18 ms
-    before the toe touches, the rate peaks at the touch), and the ground announces itself by
-    the impact on the specific force. Heel strikes keep the zero crossing: there the rotation
-    itself is stopped by the ground.
-    """
-    return float(_loops.impact_time(np.asarray(t, dtype=np.float64),
-                                    np.asarray(x, dtype=np.float64),
-                                    np.asarray(acc, dtype=np.float64), start_s, end_s,
-                                    gravity, level, max_delay_s))
-
-
 def find_contacts(
     t: FloatArray, pitch_rate_dps: FloatArray, min_lobe_dps: float = 30.0,
     lobe_fraction: float = 0.15, speed: FloatArray | None = None,
@@ -147,8 +152,8 @@ def find_contacts(
     samples) the swing lobe is the one holding the fastest foot motion — the swing is when the
     foot travels; without it, the lobe covering the largest angle. ``gyr_dps`` (n, 3, deg/s)
     and ``vel_foot`` (n, 3, sensor velocity in the foot frame, m/s) enable the pivot departure
-    for a toes-up push; ``acc`` (n, 3, specific force in one fixed frame, m/s²) the impact
-    time of a toe-first landing (:func:`impact_time`). Returns None when the segment holds no
+    for a toes-up push and the contact point of a toe-first landing; ``acc`` (n, 3, specific
+    force in the foot frame, m/s²) its impact. Returns None when the segment holds no
     significant lobe.
     """
     if t.shape[0] < 3:
@@ -160,14 +165,14 @@ def find_contacts(
     def arr(v: FloatArray | None, empty: FloatArray) -> FloatArray:
         return empty if v is None else np.asarray(v, dtype=np.float64)
 
-    ok, to, ic, swing, strike = _loops.find_contacts(
+    ok, to, ic, swing, strike, rule, complete = _loops.find_contacts(
         np.asarray(t, dtype=np.float64), np.asarray(pitch_rate_dps, dtype=np.float64),
         min_lobe_dps, lobe_fraction, arr(speed, none1), arr(gyr_dps if kin else None, none3),
         arr(vel_foot if kin else None, none3), arr(acc, none3))
     if not ok:
         return None
     return Contacts(toe_off_s=to, initial_contact_s=ic, swing_angle_deg=swing,
-                    strike_at_s=strike)
+                    strike_at_s=strike, landing_rule=LANDING_RULES[rule], complete=complete)
 
 
 def contacts_of_motion(motion: SegmentMotion, acc: FloatArray, min_lobe_dps: float = 30.0,
@@ -176,10 +181,11 @@ def contacts_of_motion(motion: SegmentMotion, acc: FloatArray, min_lobe_dps: flo
     motion (s): pitch rate (foot y, deg/s), speed and foot-frame velocity from the motion's
     packed table (:class:`~.strapdown.SegmentMotion`), impact from ``acc`` (n, 3, specific
     force, m/s², any fixed frame)."""
-    ok, to, ic, swing, strike, t_fast = _loops.contacts_of_motion(
+    ok, to, ic, swing, strike, rule, complete, t_fast = _loops.contacts_of_motion(
         motion.table, acc, min_lobe_dps, lobe_fraction)
     c = Contacts(toe_off_s=to, initial_contact_s=ic, swing_angle_deg=swing,
-                 strike_at_s=strike) if ok else None
+                 strike_at_s=strike, landing_rule=LANDING_RULES[rule],
+                 complete=complete) if ok else None
     return c, t_fast
 
 

@@ -112,10 +112,10 @@ def foot_of(sensor: SensorInfo) -> str:
 
 _SWING, _ANCHOR, _STANCE = 0, 1, 2
 
-# how far from its time a landing is decided: the crossing that starts the landing lobe, or the
-# impact at most IMPACT_MAX_DELAY_S (30 ms) after it (contacts.impact_time); a data gap within
+# how far from its time a landing is decided (a zero crossing, an impact's rise, the contact
+# point's arrival: all between neighbouring samples, 30 ms covers 52 Hz); a data gap within
 # this reach can move the landing by up to the gap's length
-_LANDING_REACH_S = _loops.IMPACT_MAX_DELAY_S
+_LANDING_REACH_S = _loops.LANDING_REACH_S
 
 
 @dataclass
@@ -447,7 +447,7 @@ class SensorPipeline:
         if contacts is None:
             return False
         ic = contacts.initial_contact_s
-        if t[-1] - ic < p.landing_lookahead_s:
+        if not contacts.complete or t[-1] - ic < p.landing_lookahead_s:
             return False
         k = int(np.searchsorted(t, ic, side="right"))
         travel = float(np.hypot(motion.pos[k - 1, 0], motion.pos[k - 1, 1]))
@@ -472,7 +472,7 @@ class SensorPipeline:
             LandingEvent(
                 t_s=ic, emitted_at_s=float(t[-1]), sensor=self.sensor.id, foot=self.foot,
                 foot_strike=classify_strike(angle), strike_angle_deg=angle,
-                uncertain=uncertain,
+                uncertain=uncertain, landing_rule=contacts.landing_rule,
                 toe_off_before_s=to if prev_landing is not None and to > prev_landing.t_s
                 else None,
             )
@@ -582,7 +582,7 @@ class SensorPipeline:
                 LandingEvent(
                     t_s=ic, emitted_at_s=emitted, sensor=self.sensor.id, foot=self.foot,
                     foot_strike=classify_strike(angle), strike_angle_deg=angle,
-                    uncertain=uncertain,
+                    uncertain=uncertain, landing_rule=contacts.landing_rule,
                     toe_off_before_s=to if prev_landing is not None and to > prev_landing.t_s
                     else None,
                 )
