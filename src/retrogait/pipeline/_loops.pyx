@@ -53,7 +53,7 @@ cdef double _LANDING_REACH_S = 0.03
 # fallback runs from the landing lobe's peak rate until it falls below ROCKER_FIT_FRACTION of
 # that peak
 cdef double _IMPACT_MIN_JERK = 1000.0
-cdef double _IMPACT_JERK_FACTOR = 3.0
+cdef double _IMPACT_JERK_FACTOR = 2.0
 cdef double _IMPACT_RISE_S = 0.02
 cdef double _IMPACT_MAX_DT_S = 1.0 / 75.0
 cdef double _ROCKER_FIT_FRACTION = 0.25
