@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.daemon.conftest import _wait_port, free_port
+from tests.daemon.conftest import _wait_port, broker, free_port
 
-__all__ = ["free_port"]
+__all__ = ["broker", "free_port"]
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "recordings" / "demo_backward_run.jsonl.gz"

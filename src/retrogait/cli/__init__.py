@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "retrogait.cli.report_cmd",
     "retrogait.cli.history_cmd",
     "retrogait.cli.export_cmd",
+    "retrogait.cli.dashboard_cmd",
 ]
 
 

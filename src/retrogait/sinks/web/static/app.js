@@ -322,25 +322,37 @@ function drawAlertList(a) {
   if (box.innerHTML !== html) box.innerHTML = html;
 }
 
+const cardEls = new Map();   // athlete -> its card element, updated in place
 function drawGroup() {
-  const cards = [...S.athletes.values()].sort((p, q) => p.name.localeCompare(q.name)).map((a) => {
+  const box = $("cards");
+  const names = [...S.athletes.keys()].sort((p, q) => p.localeCompare(q));
+  for (const [name, el] of cardEls) if (!S.athletes.has(name)) { el.remove(); cardEls.delete(name); }
+  names.forEach((name, i) => {
+    const a = S.athletes.get(name);
     const f = a.figures || { feet: {} };
     const age = dataAge(a);
     const unacked = a.alerts.filter((ev) => !S.acked.has(alertId(a.name, ev)));
     const last = unacked.length ? alertText(unacked[unacked.length - 1]) : "";
     const state = a.ended ? "ended" : age === null ? "waiting" : age < STALE_DATA_S ? "live" : `no data ${clock(age)}`;
-    return `<div class="card ${unacked.length ? "alerting" : ""}" data-athlete="${esc(a.name)}">` +
-      `<h3><span>${esc(a.name)}</span><span class="pill ${a.ended ? "warn" : age !== null && age < STALE_DATA_S ? "ok" : "bad"}">${esc(state)}</span></h3>` +
+    const html = `<h3><span>${esc(a.name)}</span><span class="pill ${a.ended ? "warn" : age !== null && age < STALE_DATA_S ? "ok" : "bad"}">${esc(state)}</span></h3>` +
       `<div class="nums"><div><b>${fmt(f.cadence_spm, 0)}</b><span>steps/min</span></div>` +
       `<div><b>${f.backward_share == null ? "–" : fmt(f.backward_share, 0, 100) + "%"}</b><span>backward</span></div>` +
       `<div><b>${f.forefoot_share_backward == null ? "–" : fmt(f.forefoot_share_backward, 0, 100) + "%"}</b><span>forefoot (bw)</span></div>` +
       `<div><b>${lr(f.feet || {}, "contact_s", 0, 1000)}</b><span>contact ms L|R</span></div>` +
       `<div><b>${fmt(f.backward_distance_m, 0)}</b><span>backward m</span></div>` +
       `<div><b>${clock(a.t_s)}</b><span>session</span></div></div>` +
-      (last ? `<div class="last-alert">${esc(last)}</div>` : "") + `</div>`;
-  }).join("");
-  const box = $("cards");
-  if (box.innerHTML !== cards) box.innerHTML = cards;
+      (last ? `<div class="last-alert">${esc(last)}</div>` : "");
+    let el = cardEls.get(name);
+    if (!el) {
+      el = document.createElement("div");
+      el.dataset.athlete = name;
+      cardEls.set(name, el);
+    }
+    if (box.children[i] !== el) box.insertBefore(el, box.children[i] || null);
+    const cls = "card" + (unacked.length ? " alerting" : "");
+    if (el.className !== cls) el.className = cls;
+    if (el.innerHTML !== html) el.innerHTML = html;
+  });
   $("group-empty").hidden = S.athletes.size > 0;
 }
 $("cards").addEventListener("click", (e) => {
