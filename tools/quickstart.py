@@ -2,8 +2,8 @@
 """Set up retrogait in ./.venv (once) and run the demo or the test suite.
 
     python3 tools/quickstart.py demo   # replay the bundled backward-running recording
-    python3 tools/quickstart.py test   # run the test suite (installs Debian's chromium and
-                                       # chromium-driver for the browser tests when root)
+    python3 tools/quickstart.py test   # run the test suite (installs Debian's chromium,
+                                       # chromium-driver, alsa-utils, espeak-ng when root)
 
 Needs only Python 3.11+ and access to PyPI. Re-running reuses the environment and reinstalls
 only when pyproject.toml changed. Extra arguments after the command go to the program
@@ -49,27 +49,30 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
-BROWSER_PACKAGES = ("chromium", "chromium-driver")
-"""Debian packages of the headless browser the live-page tests drive (tests/web)."""
+SYSTEM_PACKAGES = {"chromium": "chromium", "chromedriver": "chromium-driver",
+                   "aplay": "alsa-utils", "espeak-ng": "espeak-ng"}
+"""Programs the tests run (tests/web: the headless browser of the live-page tests, the audio
+player and the speech synthesiser of the cue tests) and the Debian packages that provide them."""
 
 
-def ensure_browser() -> None:
-    """The live-page tests need Chromium and chromedriver: install Debian's packages when they
-    are missing and we are root with apt-get, else stop and name them (never a silent skip)."""
-    if shutil.which("chromium") and shutil.which("chromedriver"):
+def ensure_system_packages() -> None:
+    """Install the Debian packages of :data:`SYSTEM_PACKAGES` that are missing when we are root
+    with apt-get, else stop and name them (the tests never skip them silently)."""
+    missing = [pkg for exe, pkg in SYSTEM_PACKAGES.items() if not shutil.which(exe)]
+    if not missing:
         return
-    names = " ".join(BROWSER_PACKAGES)
+    names = " ".join(missing)
     if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"installing {names} (apt-get) for the browser tests ...", flush=True)
+        print(f"installing {names} (apt-get) for the live-page and cue tests ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env,
                        stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-q", *BROWSER_PACKAGES], check=True,
-                       env=env, stdout=subprocess.DEVNULL)
-        if shutil.which("chromium") and shutil.which("chromedriver"):
+        subprocess.run(["apt-get", "install", "-y", "-q", *missing],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+        if all(shutil.which(exe) for exe in SYSTEM_PACKAGES):
             return
-    sys.exit(f"the tests drive a headless Chromium: install the packages {names} "
-             f"(Debian/Ubuntu: sudo apt-get install {names}), then run the tests again")
+    sys.exit(f"the tests need the packages {names} (a headless Chromium, aplay, espeak-ng; "
+             f"Debian/Ubuntu: sudo apt-get install {names}), then run the tests again")
 
 
 def main(argv: list[str]) -> int:
@@ -82,7 +85,7 @@ def main(argv: list[str]) -> int:
         args = rest or ["--speed", "x20"]
         return subprocess.call([str(venv_bin("retrogait")), "replay", str(DEMO), *args], cwd=ROOT)
     ensure_env("dev,embedded")  # the tests also run --mqtt embedded (amqtt)
-    ensure_browser()
+    ensure_system_packages()
     return subprocess.call([str(venv_bin("python")), "-m", "pytest", *rest], cwd=ROOT)
 
 

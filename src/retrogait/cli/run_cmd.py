@@ -134,7 +134,7 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
         )
 
     async def session(mqtt: object | None) -> DaemonResult:
-        async with live_outputs(args, cfg.athlete, None) as extra:
+        async with live_outputs(args, cfg.athlete, None, cfg.cues) as extra:
             daemon = make(mqtt, extra)
             for sink in extra:
                 if isinstance(sink, WebSink):  # the page links to the report of this recording

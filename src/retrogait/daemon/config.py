@@ -39,6 +39,7 @@ from retrogait.profiles import find_profile
 from retrogait.profiles.loader import format_validation_error
 from retrogait.recording.format import Placement, SensorInfo
 from retrogait.sinks.alert_cmd import AlertSettings
+from retrogait.sinks.cues.planner import CueSettings
 from retrogait.sinks.mqtt import MqttSettings
 from retrogait.sources.ble import BleDevice, BleOptions
 
@@ -144,6 +145,8 @@ class DaemonConfig(_Strict):
         default=None, description="a program to run on a fall alert; absent = none")
     events_jsonl: Path | None = Field(default=None, description="also write events here")
     notes: str = ""
+    cues: CueSettings = Field(default_factory=CueSettings,
+                              description="audio cues for --cues (docs/cues.md)")
 
     @model_validator(mode="after")
     def _unique(self) -> DaemonConfig:
