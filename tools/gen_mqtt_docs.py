@@ -52,13 +52,14 @@ def pages() -> dict[Path, str]:
         RecordingConfig,
     )
     from retrogait.sinks.alert_cmd import AlertSettings
+    from retrogait.sinks.cues.planner import CueSettings
     from retrogait.sinks.mqtt import DaemonStatus, MqttSettings
 
     return {
         DOCS / "mqtt.md": topic_table() + "\n" + render([DaemonStatus, MqttSettings]),
         DOCS / "daemon.md": render(
             [DaemonConfig, DeviceConfig, BleConfig, RecordingConfig, HistoryConfig,
-             MqttSettings, AlertSettings]),
+             MqttSettings, AlertSettings, CueSettings]),
     }
 
 
