@@ -5,6 +5,7 @@ Subscribes to ``<prefix>/#`` (QoS 1) and routes by topic (``docs/mqtt.md``)::
     P/A/status     DaemonStatus (retained): shown on the athlete's card
     P/A/session    SessionSummary (retained): the session is over
     P/A/cadence, P/A/step, P/A/S/<kind>: gait events (``parse_event``), into the athlete's figures
+    P/A/alert      the active fall (retained): a dashboard started after the fall sees it too
 
 A payload that does not parse (another program on the prefix, a newer retrogait's event kind)
 is counted and logged once per topic, never fatal. Reconnects with exponential backoff; MQTT 5
@@ -52,6 +53,7 @@ class MqttFeed:
         self.stats = FeedStats()
         self.connected = asyncio.Event()
         self._sessions: dict[str, str] = {}
+        self._falls: set[tuple[str, str, float]] = set()
 
     def _client(self) -> aiomqtt.Client:
         user, pw = self.settings.credentials()
@@ -111,8 +113,7 @@ class MqttFeed:
                         athlete not in self._sessions:
                     self.hub.end(athlete, summary=summary)
                 return
-        if leaf.startswith("homeassistant") or (len(levels) == 2 and leaf not in
-                                               ("cadence", "step")):
+        if len(levels) == 2 and leaf not in ("cadence", "step", "alert"):
             return
         try:
             event = parse_event(payload)
@@ -122,6 +123,11 @@ class MqttFeed:
                 self.stats.unparsed_topics.add(topic)
                 log.warning("dashboard: %s: not a retrogait event this version knows", topic)
             return
+        if leaf == "alert" or event.kind == "fall":  # the alarm comes twice: event and retained
+            key = (athlete, getattr(event, "sensor", ""), event.t_s)
+            if key in self._falls:
+                return
+            self._falls.add(key)
         self.stats.events += 1
         self.hub.publish(athlete, event)
 

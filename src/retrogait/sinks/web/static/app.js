@@ -45,6 +45,7 @@ function alertText(ev) {
   const who = ev.foot && ev.foot !== "unknown" ? `${ev.foot} (${ev.sensor})` : (ev.sensor || "");
   switch (ev.kind) {
     case "fall": return `FALL? ${who}`.trim();
+    case "recovered": return `Moving again after the fall at ${clock(ev.fall_t_s)} ${who}`.trim();
     case "gap": return `Data gap ${fmt(ev.end_s - ev.start_s, 1)} s ${who}` +
       (ev.lost_packets ? `, ${ev.lost_packets} packets lost` : "");
     case "sensor_status": return `Sensor ${who} ${ev.status.toUpperCase().replace("_", " ")}` +
