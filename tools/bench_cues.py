@@ -31,7 +31,7 @@ DEMO = ROOT / "recordings" / "demo_backward_run.jsonl.gz"
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 async def run(args: argparse.Namespace) -> None:

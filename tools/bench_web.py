@@ -65,7 +65,7 @@ def wait_port(port: int, timeout: float = 30.0) -> None:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 def latency(args: argparse.Namespace) -> None:

@@ -143,3 +143,14 @@ def wait_for(predicate: object, timeout: float = 20.0, what: str = "condition") 
             return last
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+@pytest.fixture(scope="session")
+def fall_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The simulator's backward-running fall (chest and foot sensors): a fall event, then the
+    runner gets up (recovered)."""
+    path = tmp_path_factory.mktemp("fall") / "fall.jsonl"
+    subprocess.run([sys.executable, "-m", "retrogait", "simulate", "--scenario",
+                    "fall_backward_run", "--seed", "1", "-o", str(path)],
+                   check=True, capture_output=True, timeout=300)
+    return path

@@ -78,3 +78,28 @@ def test_page_live_alert_reconnect_report(browser: object, gap_recording: Path,
     with urllib.request.urlopen(str(href), timeout=120) as resp:
         html = resp.read().decode()
     assert resp.status == 200 and "<html" in html.lower() and "data:image/png;base64" in html
+
+
+def test_a_fall_takes_the_whole_screen(browser: object, fall_recording: Path,
+                                       servers: list[ServerProc]) -> None:
+    d = browser
+    server = ServerProc(["replay", str(fall_recording), "--speed", "x2", "--quiet",
+                         "--web-linger", "60"])
+    servers.append(server.start())
+    d.get(server.url)  # type: ignore[attr-defined]
+    wait_for(lambda: _text(d, "conn") == "live", what="the page connected")
+    # the fall (decided 14.7 s into the recording): a flashing overlay over the whole page
+    wait_for(lambda: _visible(d, "alert") and d.execute_script(  # type: ignore[attr-defined]
+        "return document.getElementById('alert').classList.contains('fall')"), timeout=30,
+        what="the fall overlay")
+    assert _text(d, "alert-text").startswith("FALL?")
+    box = d.execute_script(  # type: ignore[attr-defined]
+        "const r = document.getElementById('alert').getBoundingClientRect();"
+        "return [r.width, r.height, innerWidth, innerHeight]")
+    assert box[0] >= box[2] - 1 and box[1] >= box[3] - 1  # type: ignore[index]
+    # the runner gets up: the overlay gives way to a banner saying so; the fall stays listed
+    wait_for(lambda: "Moving again" in _text(d, "alert-text"), timeout=30,
+             what="the recovered banner")
+    assert not d.execute_script(  # type: ignore[attr-defined]
+        "return document.getElementById('alert').classList.contains('fall')")
+    assert "FALL?" in _text(d, "alerts")

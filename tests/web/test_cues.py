@@ -157,3 +157,23 @@ def test_live_audio_through_a_real_player(gap_recording: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "cues: given" in r.stderr and "player aplay" in r.stderr, r.stderr
     assert "contact_high" in r.stderr and "stopped early" not in r.stderr
+
+
+def test_fall_alarm_in_the_cue_track(fall_recording: Path, tmp_path: Path) -> None:
+    wav, events = tmp_path / "fall.wav", tmp_path / "events.jsonl"
+    subprocess.run(
+        [sys.executable, "-m", "retrogait", "replay", str(fall_recording), "--speed", "max",
+         "--quiet", "--events", str(events), "--cues", f"wav:{wav}", "--summary-every", "off"],
+        check=True, capture_output=True, timeout=300)
+    falls = [e for line in events.read_text().splitlines()
+             if (e := json.loads(line))["kind"] == "fall"]
+    assert len(falls) == 1
+    with wave.open(str(wav)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32767
+    start = round(falls[0]["emitted_at_s"] * RATE_HZ)
+    assert np.abs(x[start - 2000:start - 10]).max() < 1e-3
+    # the siren: 880 and 1320 Hz in turn, 0.15 s each, four times
+    step = round(0.17 * RATE_HZ)
+    for k, (hz, dur) in enumerate(TONES["fall"]):
+        a = start + k * step + 200
+        assert abs(_peak_hz(x[a:a + round(dur * RATE_HZ) - 400]) - hz) < 8, k
