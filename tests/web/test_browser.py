@@ -86,8 +86,12 @@ def test_a_fall_takes_the_whole_screen(browser: object, fall_recording: Path,
     server = ServerProc(["replay", str(fall_recording), "--speed", "x2", "--quiet",
                          "--web-linger", "60"])
     servers.append(server.start())
+    d.set_window_size(420, 900)  # type: ignore[attr-defined]  # a phone
     d.get(server.url)  # type: ignore[attr-defined]
     wait_for(lambda: _text(d, "conn") == "live", what="the page connected")
+    wait_for(lambda: _number(_text(d, "f-cadence")), what="a cadence figure")
+    assert d.execute_script(  # type: ignore[attr-defined]
+        "return document.documentElement.scrollWidth <= innerWidth")  # no sideways scrolling
     # the fall (decided 14.7 s into the recording): a flashing overlay over the whole page
     wait_for(lambda: _visible(d, "alert") and d.execute_script(  # type: ignore[attr-defined]
         "return document.getElementById('alert').classList.contains('fall')"), timeout=30,
@@ -103,3 +107,4 @@ def test_a_fall_takes_the_whole_screen(browser: object, fall_recording: Path,
     assert not d.execute_script(  # type: ignore[attr-defined]
         "return document.getElementById('alert').classList.contains('fall')")
     assert "FALL?" in _text(d, "alerts")
+    d.set_window_size(1000, 1400)  # type: ignore[attr-defined]
