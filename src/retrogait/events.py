@@ -197,6 +197,11 @@ class PostureEvent(_SensorEvent):
     steps: int = Field(description="steps the state has held when it is reported")
 
 
+STOPPED_DETAIL = "daemon stopped"
+"""``detail`` of the disconnected statuses a daemon retains on MQTT when it stops cleanly (the
+end of a session, not a lost sensor)."""
+
+
 class SensorStatusEvent(_SensorEvent):
     """Connection or data-quality change for one sensor."""
 

@@ -99,7 +99,8 @@ def test_a_fall_takes_the_whole_screen(browser: object, fall_recording: Path,
     assert _text(d, "alert-text").startswith("FALL?")
     box = d.execute_script(  # type: ignore[attr-defined]
         "const r = document.getElementById('alert').getBoundingClientRect();"
-        "return [r.width, r.height, innerWidth, innerHeight]")
+        "const de = document.documentElement;"
+        "return [r.width, r.height, de.clientWidth, de.clientHeight]")
     assert box[0] >= box[2] - 1 and box[1] >= box[3] - 1  # type: ignore[index]
     # the runner gets up: the overlay gives way to a banner saying so; the fall stays listed
     wait_for(lambda: "Moving again" in _text(d, "alert-text"), timeout=30,

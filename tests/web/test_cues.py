@@ -16,11 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrogait.events import FallEvent, LandingEvent, SensorStatusEvent, StrideEvent
+from retrogait.events import (
+    FallEvent,
+    LandingEvent,
+    PostureEvent,
+    SensorStatusEvent,
+    StrideEvent,
+)
 from retrogait.sinks.cues import CuePlanner, CueSettings
 from retrogait.sinks.cues.sounds import RATE_HZ, TONES, Mixer, tone
-
-from .test_hub import PostureEvent
 
 BASE = {"sensor": "left", "foot": "left"}
 
@@ -55,11 +59,14 @@ def test_planner_rules() -> None:
     kinds = [c.kind for t in (5.0, 5.7, 6.4) for c in p.add(_stride(t, contact=0.35))]
     assert kinds == ["contact_high", "summary"]
     assert "backward" in p.summary_text() and "cadence 170" in p.summary_text()
-    # a fall, a lost sensor, and a kind this version does not know but names posture
+    # a fall, a lost sensor, the trunk leaning back (and not the all-clear)
     ev = {"t_s": 9.0, "emitted_at_s": 9.0, **BASE}
     assert [c.kind for c in p.add(FallEvent(**ev, peak_acc_m_s2=90.0))] == ["fall"]
     assert [c.kind for c in p.add(SensorStatusEvent(**ev, status="gave_up"))] == ["sensor_lost"]
-    assert [c.kind for c in p.add(PostureEvent(**ev, lean_deg=30.0))] == ["posture"]  # type: ignore[arg-type]
+    posture = {**ev, "pitch_deg": -20.0, "baseline_deg": -5.0, "limit_deg": -12.0, "steps": 6}
+    assert [c.kind for c in p.add(PostureEvent(**posture, state="lean_back"))] == ["posture"]
+    assert p.add(PostureEvent(**{**posture, "t_s": 30.0, "emitted_at_s": 30.0},
+                              state="upright")) == []
 
 
 def test_auto_metronome_is_the_median_of_the_first_minute() -> None:

@@ -15,7 +15,14 @@ from typing import Literal
 
 import pytest
 
-from retrogait.events import FallEvent, GapEvent, SensorStatusEvent, _SensorEvent
+from retrogait.events import (
+    STOPPED_DETAIL,
+    FallEvent,
+    GapEvent,
+    PostureEvent,
+    SensorStatusEvent,
+    _SensorEvent,
+)
 from retrogait.insights.summary import summarize
 from retrogait.recording.reader import RecordingReader
 from retrogait.session import analyze_items
@@ -53,11 +60,11 @@ def test_figures_agree_with_the_session_summary(demo_events: list[object]) -> No
     assert ts and max(ts) - min(ts) <= 60.0 and max(ts) == pytest.approx(f["t_s"], abs=2)
 
 
-class PostureEvent(_SensorEvent):
+class NewKindEvent(_SensorEvent):
     """A kind this page has never heard of (stands for events added later)."""
 
-    kind: Literal["posture"] = "posture"
-    lean_deg: float
+    kind: Literal["new_kind"] = "new_kind"
+    value: float
 
 
 def test_alerts_include_kinds_added_later() -> None:
@@ -66,10 +73,15 @@ def test_alerts_include_kinds_added_later() -> None:
     assert is_alert(GapEvent(**base, start_s=0.5, end_s=1.0))
     assert is_alert(SensorStatusEvent(**base, status="disconnected"))
     assert not is_alert(SensorStatusEvent(**base, status="connected"))
-    assert is_alert(PostureEvent(**base, lean_deg=25.0))  # type: ignore[arg-type]
+    # what a daemon retains for its sensors when it stops cleanly is the end, not an alarm
+    assert not is_alert(SensorStatusEvent(**base, status="disconnected", detail=STOPPED_DETAIL))
+    posture = {**base, "pitch_deg": -20.0, "baseline_deg": -5.0, "limit_deg": -12.0, "steps": 6}
+    assert is_alert(PostureEvent(**posture, state="lean_back"))
+    assert not is_alert(PostureEvent(**posture, state="upright"))
+    assert is_alert(NewKindEvent(**base, value=25.0))  # type: ignore[arg-type]
     hub = WebHub()
-    hub.publish("a", PostureEvent(**base, lean_deg=25.0))  # type: ignore[arg-type]
-    assert hub.feed("a").figures.alerts[0]["kind"] == "posture"
+    hub.publish("a", NewKindEvent(**base, value=25.0))  # type: ignore[arg-type]
+    assert hub.feed("a").figures.alerts[0]["kind"] == "new_kind"
 
 
 async def test_a_full_page_queue_drops_counts_and_resyncs(demo_events: list[object]) -> None:

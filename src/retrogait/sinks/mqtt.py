@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from retrogait import __version__
 from retrogait.errors import ConfigError
-from retrogait.events import Event, Foot, SensorStatusEvent
+from retrogait.events import STOPPED_DETAIL, Event, Foot, SensorStatusEvent
 from retrogait.insights.summary import SummaryBuilder
 from retrogait.sinks.base import Sink
 from retrogait.sources.base import SourceItem
@@ -476,7 +476,7 @@ class MqttSink(Sink):
         for sensor, (status, foot) in self._sensor_status.items():
             if status in ("connected", "reconnected", "decode_error"):
                 ev = SensorStatusEvent(t_s=self._last_t, emitted_at_s=self._last_t, sensor=sensor,
-                                       foot=foot, status="disconnected", detail="daemon stopped")
+                                       foot=foot, status="disconnected", detail=STOPPED_DETAIL)
                 self._final.append(_Out(0, event_topic(self.prefix, self.athlete, ev),
                                         ev.model_dump_json().encode(), route_for(ev.kind)))
         self._closing = True

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from retrogait.events import (
+    STOPPED_DETAIL,
     CadenceEvent,
     Event,
     FallEvent,
@@ -159,14 +160,16 @@ class CuePlanner:
             case FallEvent():
                 cues += self._give(Cue("fall", t, text="fall", trigger=trig))
             case SensorStatusEvent():
-                if event.status in ("disconnected", "failed", "gave_up"):
+                if event.status in ("disconnected", "failed", "gave_up") and \
+                        event.detail != STOPPED_DETAIL:
                     who = event.foot if event.foot != "unknown" else event.sensor
                     cues += self._give(Cue("sensor_lost", t, text=f"{who} sensor lost",
                                            trigger=trig))
             case CadenceEvent():
                 pass
             case _:
-                if "posture" in str(getattr(event, "kind", "")):
+                if "posture" in str(getattr(event, "kind", "")) and \
+                        getattr(event, "state", None) != "upright":
                     cues += self._give(Cue("posture", t, text="posture", trigger=trig))
         return cues
 

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrogait.events import (
+    STOPPED_DETAIL,
     ActivityEvent,
     CadenceEvent,
     Event,
     GapEvent,
     LandingEvent,
+    PostureEvent,
     SensorStatusEvent,
     StepEvent,
     StrideEvent,
@@ -39,7 +41,7 @@ ALERTS_MAX = 20
 CONTACT_STRIDES = 5
 """Contact time, stride length and speed on the page: median of each foot's last 5 strides."""
 
-QUIET_KINDS = frozenset({"landing", "stride", "cadence", "step", "activity"})
+QUIET_KINDS = frozenset({"landing", "stride", "cadence", "step", "activity", "trunk_step"})
 """Kinds that are figures, never alerts. Every other kind is an alert except the harmless
 sensor states (:data:`GOOD_STATUS`): a fall, a data gap, a disconnect, and any kind added later
 (posture...) reach the page as an alert without a change here."""
@@ -52,8 +54,10 @@ def is_alert(event: Event) -> bool:
     kind = str(getattr(event, "kind", ""))
     if kind in QUIET_KINDS:
         return False
-    if isinstance(event, SensorStatusEvent):
-        return event.status not in GOOD_STATUS
+    if isinstance(event, SensorStatusEvent):  # a clean stop is the end, not a lost sensor
+        return event.status not in GOOD_STATUS and event.detail != STOPPED_DETAIL
+    if isinstance(event, PostureEvent):  # back upright: the all-clear, not an alarm
+        return event.state != "upright"
     return True
 
 

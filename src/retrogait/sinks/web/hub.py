@@ -13,7 +13,8 @@ Messages (each one JSON object, one Server-Sent Event; ``docs/web.md``):
   ``mode`` (``single``: one athlete; ``group``: the dashboard);
 - ``snapshot``: one athlete from scratch: ``figures``, ``recent`` (strides and landings of the
   last 60 s), ``alerts``, ``ended``, ``report`` (URL of the HTML report once it exists);
-- ``event``: ``event`` (the event model's JSON, as MQTT carries it), ``figures``, ``wall``
+- ``event``: ``event`` (the event model's JSON, as MQTT carries it), ``alert`` (show it as an
+  alert: :func:`~retrogait.sinks.web.figures.is_alert`), ``figures``, ``wall``
   (server clock when the event was published, s since the epoch: the latency benchmark);
 - ``tick`` (every ``tick_s``): per athlete the stream time and the age of its newest sample, and
   this page's dropped count; a page that hears nothing for a few ticks reconnects;
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from retrogait.events import Event
-from retrogait.sinks.web.figures import AthleteFigures
+from retrogait.sinks.web.figures import AthleteFigures, is_alert
 
 QUEUE_SIZE = 256
 """Messages waiting for one page before it starts losing them (about 20 s of events)."""
@@ -117,7 +118,8 @@ class WebHub:
         if not self.clients:
             return
         self._broadcast({"type": "event", "athlete": athlete, "wall": f.last_data_wall,
-                         "event": payload, "figures": f.figures.figures()})
+                         "event": payload, "alert": is_alert(event),
+                         "figures": f.figures.figures()})
 
     def end(self, athlete: str, report: str | None = None,
             summary: dict[str, Any] | None = None) -> None:
@@ -133,7 +135,8 @@ class WebHub:
         """The daemon's status (dashboard: the retained MQTT status); sent as a snapshot."""
         f = self.feed(athlete)
         f.status = status
-        f.ended = status.get("state") == "offline" and f.ended
+        if status.get("state") == "online":  # a daemon (back) online: its session runs
+            f.ended = False
         self._broadcast(self._snapshot(athlete, f))
 
     def resend(self, athlete: str) -> None:

@@ -8,7 +8,6 @@ const ALERTS_MAX = 20;
 const LANDINGS_SHOWN = 14;
 const DEAD_AFTER_MS = 4500;      // no message (ticks come every second) for this long: reconnect
 const STALE_DATA_S = 3;          // data older than this is shown as late, then as missing
-const QUIET = new Set(["landing", "stride", "cadence", "step", "activity", "trunk_step"]);
 const GOOD_STATUS = new Set(["connected", "reconnected"]);
 const BENCH = new URLSearchParams(location.search).has("bench");
 
@@ -33,18 +32,14 @@ function athlete(name) {
   return a;
 }
 
-function isAlert(ev) {
-  if (QUIET.has(ev.kind)) return false;
-  if (ev.kind === "sensor_status") return !GOOD_STATUS.has(ev.status);
-  return true;   // fall, gap, and any kind the page does not know yet (posture...)
-}
-
 function alertId(name, ev) { return `${name}|${ev.kind}|${ev.sensor || ""}|${ev.t_s}`; }
 
 function alertText(ev) {
   const who = ev.foot && ev.foot !== "unknown" ? `${ev.foot} (${ev.sensor})` : (ev.sensor || "");
   switch (ev.kind) {
     case "fall": return `FALL? ${who}`.trim();
+    case "posture": return ev.state === "upright" ? `Upright again ${who}`.trim()
+      : `LEANING BACK ${fmt(ev.pitch_deg - ev.baseline_deg, 0)}° from the runner's own posture ${who}`.trim();
     case "recovered": return `Moving again after the fall at ${clock(ev.fall_t_s)} ${who}`.trim();
     case "gap": return `Data gap ${fmt(ev.end_s - ev.start_s, 1)} s ${who}` +
       (ev.lost_packets ? `, ${ev.lost_packets} packets lost` : "");
@@ -88,7 +83,7 @@ function handle(msg) {
       a.t_s = Math.max(a.t_s, ev.t_s);
       a.age = { s: 0, at: Date.now() };
       if (ev.kind === "stride" || ev.kind === "landing") { a.recent.push(ev); prune(a); }
-      else if (isAlert(ev)) {
+      else if (msg.alert) {   // the server decides: fall, gap, lost sensor, any new kind
         a.alerts.push(ev);
         if (a.alerts.length > ALERTS_MAX) a.alerts.shift();
         raise(a, ev, true);
