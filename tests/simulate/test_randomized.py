@@ -182,7 +182,7 @@ def test_eval_robustness_runs_end_to_end(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert "seeds 0–1 (2 sessions, development seeds)" in res.stdout
     for label in ("landing F1 @ 50 ms", "landing signed bias (median), ms",
-                  "toe-off |error| median, ms", "strike angle MAE, deg",
+                  "toe-off \\|error\\| median, ms", "strike angle MAE, deg",
                   "cadence MAE, steps/min", "### Per gait class",
                   "### Per sample-rate band"):
         assert label in res.stdout

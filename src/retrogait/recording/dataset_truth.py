@@ -32,8 +32,19 @@ def _sensor_truth(side: dict[str, object]) -> tuple[SensorTruth, str] | None:
             )
         strike = side.get("foot_strike")
         strikes = [strike] * len(ic) if strike in ("forefoot", "midfoot", "rearfoot") else None
+        # per-landing references (same order as the unsorted ic list), when the dataset has them
+        raw_ic = [float(x) for x in times.get("ic", [])]
+        order = sorted(range(len(raw_ic)), key=lambda i: raw_ic[i])
+        classes = side.get("strike_class")
+        if isinstance(classes, list) and len(classes) == len(raw_ic) and all(
+                c in ("forefoot", "midfoot", "rearfoot") for c in classes):
+            strikes = [classes[i] for i in order]
+        angles = side.get("strike_angle_deg")
+        strike_angles = None
+        if isinstance(angles, list) and len(angles) == len(raw_ic):
+            strike_angles = [float(angles[i]) for i in order]
         return SensorTruth(landings_s=ic, toe_offs_s=tc, strides=strides,
-                           foot_strikes=strikes), "landing"
+                           foot_strikes=strikes, strike_angles_deg=strike_angles), "landing"
     zs = [float(x) for x in times.get("zv_start", [])]
     ze = [float(x) for x in times.get("zv_end", [])]
     ss = [float(x) for x in times.get("stride_start", [])]
