@@ -19,3 +19,13 @@ class DecodeError(RetrogaitError):
 
 class ConfigError(RetrogaitError):
     """Bad options or configuration."""
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))
+            if c not in (0x09, 0x0A)}
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC, CR, ...) except tab and newline
+    are shown as ``\\xNN`` escapes, so names from files cannot drive the terminal."""
+    return text.translate(_CONTROL)

@@ -99,7 +99,11 @@ class GroundTruth(_Model):
     notes: str = ""
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        """Write atomically (temporary file renamed when complete)."""
+        from retrogait.outfiles import open_atomic
+
+        with open_atomic(path, "w", encoding="utf-8") as fh:
+            fh.write(self.model_dump_json(indent=1) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> GroundTruth:

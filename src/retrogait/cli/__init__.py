@@ -2,7 +2,8 @@
 registers itself through ``add_parser(subparsers)``. One grammar for all of them: ``-v``/``-q``
 before or after the sub-command, ``-o/--output`` for what a command writes, ``--profiles-dir``
 where profiles are read, ``--history FILE`` = the history file. Errors a user can cause (bad
-options, missing or unwritable files) print one line on stderr and exit 2, never a traceback."""
+options, missing or unwritable files) print one line on stderr (control
+characters escaped) and exit 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from retrogait import __version__
-from retrogait.errors import RetrogaitError
+from retrogait.errors import RetrogaitError, printable
+
+USER_ERROR = 2
+"""Exit code of an error the user can fix (bad file, option or config), as argparse uses"""
 
 # modules providing sub-commands, in the order `retrogait --help` lists them
 COMMAND_MODULES = [
@@ -76,18 +80,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RetrogaitError as exc:
-        print(f"retrogait: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+        print(f"retrogait: error: {_one_line(printable(str(exc)))}", file=sys.stderr)
+        return USER_ERROR
+    except BrokenPipeError:
+        return 0
     except OSError as exc:  # a path the user gave: missing folder, no permission, disk full
-        if isinstance(exc, BrokenPipeError):
-            return 0
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"retrogait: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 2
+        from retrogait.outfiles import os_error
+
+        err = os_error(exc.filename or "?", exc, "cannot use the file")
+        print(f"retrogait: error: {_one_line(printable(str(err)))}", file=sys.stderr)
+        return USER_ERROR
     except KeyboardInterrupt:
         print("retrogait: interrupted", file=sys.stderr)
         return 130
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+def _one_line(exc: str) -> str:
+    return " ".join(exc.split())

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from retrogait.errors import ConfigError, RecordingError
+from retrogait.outfiles import check_output, open_atomic
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,11 +49,15 @@ def run_export(args: argparse.Namespace) -> int:
     elif args.output is not None:
         raise ConfigError("-o DIR is for the default pair of CSVs; with --strides, --summary "
                           "or --summary-json give their paths instead")
-    for out in (args.strides, args.summary, args.summary_json):
-        if out is not None and not out.parent.is_dir():  # before the analysis, not after
-            raise ConfigError(f"{out}: folder {out.parent} does not exist")
+    outputs = [(o, w) for o, w in ((args.strides, "strides CSV"), (args.summary, "summary CSV"),
+                                   (args.summary_json, "summary JSON")) if o is not None]
+    for i, (out, what) in enumerate(outputs):
+        check_output(out, [args.recording, *(o for o, _ in outputs[:i])], what)
     session = analyze_recording(args.recording, body_mass_kg=args.body_mass,
                                 profile_dir=args.profiles_dir)
+    from retrogait.cli.replay_cmd import warn_read
+
+    warn_read(args.recording, session.stats)
     if args.strides:
         n = write_strides_csv(session.strides, args.strides)
         print(f"wrote {args.strides}: {n} strides")
@@ -60,6 +65,7 @@ def run_export(args: argparse.Namespace) -> int:
         cols = write_summary_csv(session.summary, args.summary)
         print(f"wrote {args.summary}: summary, {len(cols)} columns")
     if args.summary_json:
-        args.summary_json.write_text(session.summary.to_json() + "\n", encoding="utf-8")
+        with open_atomic(args.summary_json, "w", encoding="utf-8") as fh:
+            fh.write(session.summary.to_json() + "\n")
         print(f"wrote {args.summary_json}")
     return 0

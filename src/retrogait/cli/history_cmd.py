@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrogait.errors import ConfigError
+from retrogait.errors import ConfigError, printable
+from retrogait.outfiles import same_file
 
 if TYPE_CHECKING:
     from retrogait.insights.history import History
@@ -54,15 +56,29 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="also store recordings imported from lab CSV files (import-csv); they are refused "
         "by default so lab data do not count as the athlete's training",
     )
+    rm = actions.add_parser("remove", help="delete stored sessions by session id")
+    rm.add_argument("session_ids", nargs="+", metavar="SESSION",
+                    help="session id as listed by `retrogait history`")
     p.set_defaults(func=run_history)
 
 
 def run_history(args: argparse.Namespace) -> int:
     from retrogait.insights.history import History
 
+    if args.history_action == "add" and args.history is not None:
+        for rec in args.recordings:
+            if same_file(args.history, rec):
+                raise ConfigError(f"{args.history}: the history file would overwrite the input "
+                                  f"{rec}; choose another --history")
     with History(args.history) as h:
+        if args.history_action == "remove":
+            for sid in args.session_ids:
+                h.remove_session(sid)
+                print(printable(f"removed {sid} from {h.path}"))
+            return 0
         if args.history_action == "add":
             from retrogait.cli.progress import Steps
+            from retrogait.cli.replay_cmd import warn_read
             from retrogait.insights.recording import analyze_recording
             from retrogait.recording.reader import RecordingReader
 
@@ -78,14 +94,20 @@ def run_history(args: argparse.Namespace) -> int:
                         f"{header.created:%Y-%m-%d}); it would count as training in the weekly "
                         "volume. Add --imported to store it anyway"
                     )
-                summary = analyze_recording(rec, body_mass_kg=args.body_mass,
-                                            profile_dir=args.profiles_dir).summary
+                analyzed = analyze_recording(rec, body_mass_kg=args.body_mass,
+                                             profile_dir=args.profiles_dir)
+                warn_read(rec, analyzed.stats)
+                summary = analyzed.summary
                 progress.done()
                 h.add_session(summary, replace=args.replace)
-                print(f"added {summary.session_id}: backward {summary.backward.distance_m:.0f} m"
-                      f", forward {summary.forward.distance_m:.0f} m")
+                print(printable(f"added {summary.session_id}: backward "
+                                f"{summary.backward.distance_m:.0f} m, forward "
+                                f"{summary.forward.distance_m:.0f} m"))
             return 0
-        print(format_history(h, args.athlete, args.limit, args.sessions))
+        print(printable(format_history(h, args.athlete, args.limit, args.sessions)))
+        for sid, why in h.bad_rows.items():
+            print(printable(f"retrogait: warning: {h.path}: session {sid!r} skipped ({why}); "
+                            f"remove it with: retrogait history remove {sid}"), file=sys.stderr)
         return 0
 
 

@@ -69,7 +69,9 @@ def _pick(values: list[str] | None, i: int, n: int, option: str) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from retrogait.mounting import Mounting
+    from retrogait.outfiles import check_output
     from retrogait.recording.csv_import import CsvSensor, import_csv, read_sidecar
+    from retrogait.recording.format import check_athlete
     from retrogait.truth import truth_path_for
 
     n = len(args.csv)
@@ -96,6 +98,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"sensor ids must be unique, got {ids}; use --id")
     if not args.output.name.endswith((".jsonl", ".jsonl.gz")):
         raise ConfigError(f"{args.output}: recordings end in .jsonl or .jsonl.gz")
+    inputs = [p for s in sensors for p in (s.path, s.path.with_suffix(".json"))]
+    check_output(args.output, inputs, "recording")
+    if args.truth:
+        check_output(truth_path_for(args.output), inputs, "truth file")
+    if args.athlete is not None:
+        check_athlete(args.athlete)
     header = import_csv(sensors, args.output, athlete=args.athlete, started=args.started)
     print(f"wrote {args.output}: {len(header.sensors)} sensor(s)")
     if args.truth:

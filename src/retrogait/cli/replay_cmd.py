@@ -8,9 +8,11 @@ from pathlib import Path
 
 from retrogait.cli import event_loop
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
-from retrogait.errors import ConfigError, RecordingError
+from retrogait.errors import RecordingError, printable
 from retrogait.insights.sink import SummarySink, summary_sink_for
 from retrogait.insights.summary import SessionSummary, format_summary
+from retrogait.outfiles import check_output, open_atomic
+from retrogait.recording.reader import ReadStats
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
 from retrogait.sources.replay import ReplaySource, recording_duration
@@ -82,10 +84,15 @@ async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bo
                  profiles_dir: Path | None = None) -> ReplaySource:
     source = ReplaySource(path, speed)
     session = GaitSession(source.sensors, profile_dir=profiles_dir)
-    for s in sinks:
-        await s.start()
     try:
+        for s in sinks:
+            await s.start()
         await run_source(source, sinks, session, offline=offline)
+    except BaseException:
+        for s in sinks:  # an error or interruption: no half event file under the final name
+            if isinstance(s, JsonlSink):
+                s.discard()
+        raise
     finally:
         for s in sinks:
             await s.close()
@@ -93,9 +100,14 @@ async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bo
 
 
 def _report_stats(source: ReplaySource) -> None:
-    st = source.stats
-    if not st.ended_cleanly:
-        print(f"retrogait: warning: {source.path}: {st.describe()}", file=sys.stderr)
+    warn_read(source.path, source.stats)
+
+
+def warn_read(path: Path, stats: ReadStats) -> None:
+    """One warning line on stderr per thing a user should know about a read recording (cut
+    off, records skipped, trailing garbage)."""
+    for w in stats.warnings():
+        print(printable(f"retrogait: warning: {path}: {w}"), file=sys.stderr)
 
 
 def run_replay(args: argparse.Namespace) -> int:
@@ -112,7 +124,8 @@ def run_replay(args: argparse.Namespace) -> int:
 
         sinks.append(LiveView())
     if args.events:
-        sinks.append(JsonlSink(args.events))
+        check_output(args.events, [args.recording], "events file", make_parent=True)
+        sinks.append(JsonlSink(args.events, atomic=True))
     summary = summary_sink_for(args.recording)
     sinks.append(summary)
     event_loop.run(_replay_main(args, sinks, summary), args.event_loop)
@@ -164,15 +177,14 @@ def run_analyze(args: argparse.Namespace) -> int:
     from retrogait.offline import analyze_file
 
     _check(args.recording)
-    if args.events is not None and args.events.is_dir():
-        raise ConfigError(f"{args.events}: is a directory")
+    if args.events:
+        check_output(args.events, [args.recording], "events file", make_parent=True)
     # the whole file at once (offline.py): same events as streaming, a column cache beside it
     result = analyze_file(args.recording, profile_dir=args.profiles_dir, cache=args.cache)
     if args.events:
-        _write_lines(args.events, [e.model_dump_json() for e in result.events])
-    if not result.read.ended_cleanly:
-        print(f"retrogait: warning: {args.recording}: {result.read.describe()}",
-              file=sys.stderr)
+        with open_atomic(args.events, "w", encoding="utf-8") as fh:
+            fh.write("".join(e.model_dump_json() + "\n" for e in result.events))
+    warn_read(args.recording, result.read)
     h = result.header
     builder = SummaryBuilder(athlete=h.athlete, recording=str(args.recording),
                              started_at=h.created, sensors=[s.id for s in h.sensors])
@@ -181,19 +193,3 @@ def run_analyze(args: argparse.Namespace) -> int:
             builder.observe(t)
     print(format_summary(builder.add_all(result.events).summary()))
     return 0
-
-
-def _write_lines(path: Path, lines: list[str]) -> None:
-    """Write the file whole or not at all (a temporary file renamed over it)."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

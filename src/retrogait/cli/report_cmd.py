@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from retrogait.errors import ConfigError
+from retrogait.errors import ConfigError, printable
+from retrogait.outfiles import safe_name
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from retrogait.cli.replay_cmd import warn_read
     from retrogait.insights.history import History
     from retrogait.insights.recording import analyze_recording
     from retrogait.insights.report import write_report
@@ -44,11 +46,15 @@ def run_report(args: argparse.Namespace) -> int:
 
     progress = Steps("report", 2, args.quiet)
     target = Path(args.target)
+    if args.output is not None and args.output.exists() and not args.output.is_dir():
+        raise ConfigError(
+            f"{args.output}: exists and is not a folder; give a folder for the report")
     strides, gaps, recording = [], [], None
     progress.step(1, f"analysing {target.name}")
     if target.is_file():
         session = analyze_recording(target, body_mass_kg=args.body_mass,
                                      profile_dir=args.profiles_dir)
+        warn_read(target, session.stats)
         summary, strides, gaps, recording = (
             session.summary, session.strides, session.gaps, target)
     else:
@@ -60,14 +66,16 @@ def run_report(args: argparse.Namespace) -> int:
         if rec is not None and rec.is_file():
             session = analyze_recording(rec, body_mass_kg=args.body_mass,
                                          profile_dir=args.profiles_dir)
+            warn_read(rec, session.stats)
             summary, strides, gaps, recording = session.summary, session.strides, \
                 session.gaps, rec
         else:
             print(f"note: the recording of {summary.session_id} is not available; "
                   "the report shows the stored summary only")
-    out = args.output or Path(f"report-{summary.session_id}")
+    # the default folder name comes from data in the file: one plain name component, always
+    out = args.output or Path(f"report-{safe_name(summary.session_id)}")
     progress.step(2, "drawing the figures")
     result = write_report(out, summary, strides, gaps, recording)
     progress.done()
-    print(f"wrote {result.html} and {len(result.pngs)} figures in {out}")
+    print(printable(f"wrote {result.html} and {len(result.pngs)} figures in {out}"))
     return 0

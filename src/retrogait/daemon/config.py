@@ -37,7 +37,7 @@ from retrogait.errors import ConfigError
 from retrogait.mounting import Mounting
 from retrogait.profiles import find_profile
 from retrogait.profiles.loader import format_validation_error
-from retrogait.recording.format import Placement, SensorInfo
+from retrogait.recording.format import ID_PATTERN, Placement, SensorInfo
 from retrogait.sinks.alert_cmd import AlertSettings
 from retrogait.sinks.cues.planner import CueSettings
 from retrogait.sinks.mqtt import MqttSettings
@@ -53,7 +53,7 @@ class _Strict(BaseModel):
 class DeviceConfig(_Strict):
     """One sensor to connect to."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short id, also a topic level")
+    id: str = Field(pattern=ID_PATTERN, description="short id, also a topic level")
     profile: str = Field(description="firmware profile name (`retrogait profiles`)")
     placement: Placement
     address: str | None = Field(default=None, description="BLE address (or macOS UUID)")
@@ -133,7 +133,7 @@ class HistoryConfig(_Strict):
 
 
 class DaemonConfig(_Strict):
-    athlete: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="athlete id (topic level)")
+    athlete: str = Field(pattern=ID_PATTERN, description="athlete id (topic level)")
     adapter: str | None = Field(default=None, description="BlueZ adapter, e.g. hci1")
     profile_dir: Path | None = None
     devices: list[DeviceConfig] = Field(default_factory=list)

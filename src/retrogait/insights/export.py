@@ -13,6 +13,7 @@ from typing import Any
 
 from retrogait.events import StrideEvent
 from retrogait.insights.summary import SessionSummary
+from retrogait.outfiles import open_atomic
 
 STRIDE_COLUMNS: list[str] = [
     name for name in StrideEvent.model_fields if name != "kind"
@@ -21,9 +22,10 @@ STRIDE_COLUMNS: list[str] = [
 
 
 def write_strides_csv(strides: Iterable[StrideEvent], path: str | Path) -> int:
-    """Write one row per stride; returns the number of rows."""
+    """Write one row per stride (atomically: :mod:`retrogait.outfiles`); returns the number of
+    rows."""
     n = 0
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(STRIDE_COLUMNS)
         for s in strides:
@@ -65,7 +67,7 @@ def summary_row(summary: SessionSummary) -> dict[str, Any]:
 def write_summary_csv(summary: SessionSummary, path: str | Path) -> list[str]:
     """Header row + one value row; returns the column names."""
     row = summary_row(summary)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with open_atomic(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(list(row))
         w.writerow([_cell(v) for v in row.values()])

@@ -15,7 +15,7 @@ from retrogait.events import Event, GapEvent, StrideEvent
 from retrogait.insights.summary import SessionSummary, SummaryBuilder
 from retrogait.profiles import find_profile
 from retrogait.recording.format import IMPORTED_PROFILE, Header, SensorInfo
-from retrogait.recording.reader import RecordingReader
+from retrogait.recording.reader import ReadStats, RecordingReader
 from retrogait.sources.base import DecodedSamples, Notification
 from retrogait.timing import SensorClock
 
@@ -32,6 +32,8 @@ class AnalyzedSession:
     summary: SessionSummary
     strides: list[StrideEvent] = field(default_factory=list)
     gaps: list[GapEvent] = field(default_factory=list)
+    stats: ReadStats = field(default_factory=ReadStats)
+    """how the read went (cut off, records skipped): :meth:`ReadStats.warnings`"""
 
 
 def analyze_recording(
@@ -65,6 +67,7 @@ def analyze_recording(
         summary=builder.summary(),
         strides=[e for e in events if isinstance(e, StrideEvent)],
         gaps=[e for e in events if isinstance(e, GapEvent)],
+        stats=result.read,
     )
 
 

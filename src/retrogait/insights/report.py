@@ -35,6 +35,7 @@ from retrogait.insights.summary import (
     Stat,
     format_duration,
 )
+from retrogait.outfiles import check_output, open_atomic, os_error
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -638,13 +639,23 @@ def write_report(
 ) -> ReportResult:
     """Write ``report.html`` and the PNGs into ``out_dir`` (created if needed)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a folder; give a folder for the report")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error(out, exc, "cannot create the folder") from None
     figures = make_figures(summary, strides, gaps, recording)
+    inputs = [recording] if recording is not None else []
     pngs = []
+    page = out / "report.html"
+    for p in [out / f.name for f in figures] + [page]:
+        check_output(p, inputs, "report")
     for f in figures:
         p = out / f.name
-        p.write_bytes(f.png)
+        with open_atomic(p, "wb") as fh:
+            fh.write(f.png)
         pngs.append(p)
-    page = out / "report.html"
-    page.write_text(render_html(summary, figures), encoding="utf-8")
+    with open_atomic(page, "w", encoding="utf-8") as fh:
+        fh.write(render_html(summary, figures))
     return ReportResult(page, pngs)

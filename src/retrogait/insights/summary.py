@@ -34,6 +34,7 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from retrogait.errors import printable
 from retrogait.events import (
     Direction,
     Event,
@@ -729,6 +730,8 @@ def _fmt(x: float | None, fmt: str, scale: float = 1.0) -> str:
 
 
 def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
     seconds = max(0.0, seconds)
     h, rem = divmod(round(seconds), 3600)
     m, s = divmod(rem, 60)
@@ -739,7 +742,7 @@ def format_summary(s: SessionSummary) -> str:
     """A compact multi-line text for the terminal."""
     b, f = s.backward, s.forward
     lines = [
-        f"session {s.session_id}" + (f" ({s.athlete})" if s.athlete else ""),
+        printable(f"session {s.session_id}" + (f" ({s.athlete})" if s.athlete else "")),
         f"  duration        {format_duration(s.duration_s)}   strides {s.strides_total}"
         f"   backward share {_fmt_pct(s.backward_share)}",
         f"  backward        {b.distance_m:7.0f} m in {format_duration(b.time_s)}"

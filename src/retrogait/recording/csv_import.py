@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from retrogait import __version__
 from retrogait.errors import ConfigError, RecordingError
 from retrogait.mounting import Mounting
+from retrogait.outfiles import atomic_path
 from retrogait.recording.format import IMPORTED_PROFILE, Header, SensorInfo
 from retrogait.recording.writer import RecordingWriter
 from retrogait.sources.base import DecodedSamples
@@ -155,7 +156,7 @@ def import_csv(
                 )
             )
     records.sort(key=lambda r: r.t)
-    with RecordingWriter(out, header) as writer:
+    with atomic_path(out) as tmp, RecordingWriter(tmp, header) as writer:
         for r in records:
             writer.write(r)
     return header

@@ -18,6 +18,9 @@ FORMAT_NAME = "retrogait-recording"
 IMPORTED_PROFILE = "imported"
 """Profile name of sensors whose samples were decoded elsewhere (``samples`` records)."""
 FORMAT_VERSION = 1
+ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
+"""Sensor ids and athlete names: letters, digits, '_', '-', '.' (an MQTT topic level, and safe
+as part of a file name)"""
 
 Placement = Literal[
     "left_foot", "right_foot", "lower_back", "trunk", "chest", "head", "left_shank",
@@ -25,14 +28,29 @@ Placement = Literal[
 ]
 
 
+def check_athlete(name: str, what: str = "--athlete") -> str:
+    """``name`` if it is a valid athlete id (:data:`ID_PATTERN`), else a one-line ConfigError."""
+    import re
+
+    from retrogait.errors import ConfigError
+
+    if not re.match(ID_PATTERN, name):
+        shown = name.encode("unicode_escape").decode("ascii")
+        raise ConfigError(
+            f"{what} {shown!r}: use letters, digits, '_', '-' and '.' only (an MQTT topic level)"
+        )
+    return name
+
+
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities are not numbers a recording may hold (JSON has none either)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SensorInfo(_Record):
     """One sensor of the session."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short id, unique in the recording")
+    id: str = Field(pattern=ID_PATTERN, description="short id, unique in the recording")
     profile: str = Field(
         description="firmware profile name (file stem in firmware_profiles/), or 'imported' "
         "for samples decoded elsewhere"
@@ -53,7 +71,10 @@ class Header(_Record):
     created: datetime = Field(description="wall-clock start of the session, ISO 8601 with zone")
     software: str = Field(description="program and version that wrote the file")
     origin: Literal["ble", "simulator", "import-csv", "other"] = "other"
-    athlete: str | None = None
+    athlete: str | None = Field(
+        default=None, pattern=ID_PATTERN,
+        description="athlete id: letters, digits, '_', '-', '.' (an MQTT topic level)",
+    )
     sensors: list[SensorInfo] = Field(min_length=1)
     notes: str = ""
 

@@ -3,11 +3,27 @@
 A complete final line is read even without its trailing newline; an incomplete one (the crash
 case) is dropped and counted in :attr:`ReadStats.dropped_bytes`. A malformed line anywhere else
 is an error naming the file and line number: a recording is never silently half-read.
+
+Records that are well-formed but cannot be used are **skipped, counted and reported**
+(:meth:`ReadStats.warnings`), the same for every command, since all of them read through this
+class; the samples they held are missing, so the sensor's clock sees a gap there and the pipeline
+emits a ``gap`` event (strides over it are marked uncertain):
+
+- a record with a number that is not finite (``NaN``, ``Infinity``, ``1e400``);
+- a data record (``notification``, ``samples``) whose time ``t`` is earlier than the previous
+  data record of the same sensor (the format requires time order per sensor; equal times are
+  fine).
+
+Reading takes time linear in the file size with at most :data:`MAX_LINE_BYTES` per line (a
+longer line is an error: no record comes near it). A gzip file may hold several members (as
+``cat a.gz b.gz`` makes; read in order, like ``gzip -d``); bytes after the last member that are
+not gzip data are reported as trailing garbage and ignored.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +53,13 @@ from retrogait.sources.base import (
 )
 
 _CHUNK = 1 << 16
+MAX_LINE_BYTES = 16 << 20
+"""Longest record line accepted, bytes (a notification is ~100 B, 16 imported samples ~2 kB)"""
+_MAX_OUT = 1 << 20  # decompressed bytes per step: a gzip bomb cannot take more memory at once
+
+
+class _Unusable(Exception):
+    """A well-formed record that cannot be used (non-finite number): skipped and counted."""
 
 
 @dataclass
@@ -48,6 +71,13 @@ class ReadStats:
     ended_cleanly: bool = False
     end_reason: str | None = None
     end_t: float | None = None
+    non_finite: int = 0
+    """records skipped because a number in them is NaN or infinite"""
+    out_of_order: int = 0
+    """data records skipped because their time is before the sensor's previous record"""
+    first_skipped_line: int | None = None
+    trailing_bytes: int = 0
+    """bytes after the last gzip member that are not gzip data (ignored)"""
 
     def describe(self) -> str:
         if self.ended_cleanly:
@@ -56,47 +86,99 @@ class ReadStats:
             self.dropped_bytes) else ""
         return f"{self.lines} records, no end record (file was cut off){cut}"
 
+    def warnings(self) -> list[str]:
+        """What a user should know about this read, one line each (empty: nothing to say)."""
+        out = []
+        if not self.ended_cleanly:
+            out.append(self.describe())
+        skipped = []
+        if self.non_finite:
+            skipped.append(f"{self.non_finite} record(s) with a non-finite number (NaN/Infinity)")
+        if self.out_of_order:
+            skipped.append(f"{self.out_of_order} record(s) earlier than their sensor's previous "
+                           "record (out of time order)")
+        if skipped:
+            out.append(f"skipped {' and '.join(skipped)}, first at line "
+                       f"{self.first_skipped_line}; the samples there count as a gap")
+        if self.trailing_bytes:
+            out.append(f"ignored {self.trailing_bytes} bytes of trailing garbage after the "
+                       "compressed data")
+        return out
 
-def _raw_chunks(path: Path) -> Iterator[bytes]:
-    """Bytes of the file, decompressed if gzip; a truncated gzip stream yields what it holds."""
+
+def _raw_chunks(path: Path, stats: ReadStats) -> Iterator[bytes]:
+    """Bytes of the file, decompressed if gzip (every member); a truncated gzip stream yields
+    what it holds; non-gzip bytes after a member are counted in ``stats.trailing_bytes``."""
     with open(path, "rb") as fh:
         first = fh.read(_CHUNK)
-        if first[:2] == b"\x1f\x8b":
-            decomp = zlib.decompressobj(wbits=31)
+        if first[:2] != b"\x1f\x8b":
             chunk = first
             while chunk:
+                yield chunk
+                chunk = fh.read(_CHUNK)
+            return
+        decomp = zlib.decompressobj(wbits=31)
+        chunk = first
+        while chunk:
+            data = chunk
+            while data:
                 try:
-                    out = decomp.decompress(chunk)
+                    out = decomp.decompress(data, _MAX_OUT)
                 except zlib.error as exc:
                     raise RecordingError(f"{path}: corrupt gzip data: {exc}") from None
                 if out:
                     yield out
                 if decomp.eof:
-                    return
-                chunk = fh.read(_CHUNK)
-            tail = decomp.flush()
-            if tail:
-                yield tail
-        else:
-            chunk = first
-            while chunk:
-                yield chunk
-                chunk = fh.read(_CHUNK)
+                    rest = decomp.unused_data
+                    if len(rest) < 2:
+                        rest += fh.read(_CHUNK)
+                    if not rest:
+                        return
+                    if rest[:2] != b"\x1f\x8b":  # not another member: trailing garbage
+                        stats.trailing_bytes = len(rest) + len(fh.read())
+                        return
+                    decomp = zlib.decompressobj(wbits=31)
+                    data = rest
+                else:
+                    data = decomp.unconsumed_tail
+            chunk = fh.read(_CHUNK)
+        tail = decomp.flush()
+        if tail:
+            yield tail
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, line bytes, ended with a newline)."""
-    buf = b""
+def _lines(path: Path, stats: ReadStats) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, line bytes, ended with a newline); linear time, lines of at most
+    :data:`MAX_LINE_BYTES`."""
+    pending: list[bytes] = []  # pieces of a line not yet ended, joined once at its end
+    pending_len = 0
     lineno = 0
-    for chunk in _raw_chunks(path):
-        buf += chunk
-        parts = buf.split(b"\n")
-        buf = parts.pop()
+    for chunk in _raw_chunks(path, stats):
+        parts = chunk.split(b"\n")
+        tail = parts.pop()
+        if parts and pending:
+            pending.append(parts[0])
+            parts[0] = b"".join(pending)
+            pending, pending_len = [], 0
         for part in parts:
             lineno += 1
+            if len(part) > MAX_LINE_BYTES:
+                _too_long(path, lineno)
             yield lineno, part, True
-    if buf:
-        yield lineno + 1, buf, False
+        if tail:
+            pending.append(tail)
+            pending_len += len(tail)
+            if pending_len > MAX_LINE_BYTES:
+                _too_long(path, lineno + 1)
+    if pending:
+        yield lineno + 1, b"".join(pending), False
+
+
+def _too_long(path: Path, lineno: int) -> None:
+    raise RecordingError(
+        f"{path}:{lineno}: line longer than {MAX_LINE_BYTES >> 20} MiB: not a retrogait "
+        "recording, or a corrupt one"
+    )
 
 
 class RecordingReader:
@@ -107,7 +189,8 @@ class RecordingReader:
         if not self.path.is_file():
             raise RecordingError(f"{self.path}: no such recording")
         self.stats = ReadStats()
-        self._lines = _lines(self.path)
+        self._last_t: dict[str, float] = {}
+        self._lines = _lines(self.path, self.stats)
         self.header = self._read_header()
 
     def _read_header(self) -> Header:
@@ -127,7 +210,13 @@ class RecordingReader:
             raise RecordingError(
                 f"{self.path}:1: format {obj.get('format')!r} is not {FORMAT_NAME}"
             )
-        if obj.get("version") != FORMAT_VERSION:
+        version = obj.get("version")
+        if type(version) is not int and str(version) == str(FORMAT_VERSION):
+            raise RecordingError(
+                f"{self.path}:1: format version must be the number {FORMAT_VERSION}, not the "
+                f"{type(version).__name__} {version!r}"
+            )
+        if version != FORMAT_VERSION:
             raise RecordingError(
                 f"{self.path}:1: format version {obj.get('version')!r} is not supported "
                 f"(this retrogait reads version {FORMAT_VERSION})"
@@ -149,6 +238,11 @@ class RecordingReader:
                 if not isinstance(obj, dict):
                     raise ValueError("not a JSON object")
                 item = self._item(obj)
+            except _Unusable:
+                self.stats.lines += 1
+                self.stats.non_finite += 1
+                self.stats.first_skipped_line = self.stats.first_skipped_line or lineno
+                continue
             except (ValueError, KeyError, TypeError, ValidationError) as exc:
                 if not complete:
                     self.stats.truncated = True
@@ -168,6 +262,13 @@ class RecordingReader:
                 raise RecordingError(
                     f"{self.path}:{lineno}: sensor {sensor!r} is not declared in the header"
                 )
+            if isinstance(item, Notification | DecodedSamples):
+                prev = self._last_t.get(item.sensor)
+                if prev is not None and item.t < prev:
+                    self.stats.out_of_order += 1
+                    self.stats.first_skipped_line = self.stats.first_skipped_line or lineno
+                    continue
+                self._last_t[item.sensor] = item.t
             yield item
 
     def _item(self, obj: dict[str, object]) -> SourceItem | None:
@@ -175,11 +276,18 @@ class RecordingReader:
             # fast path, same fields as NotificationRecord
             t, sensor, char, hx = obj["t"], obj["sensor"], obj["char"], obj["hex"]
             if not isinstance(t, int | float) or not isinstance(sensor, str) or not isinstance(
-                char, str) or not isinstance(hx, str) or len(obj) != 5:
+                char, str) or not isinstance(hx, str) or len(obj) != 5 or isinstance(t, bool):
                 raise ValueError("notification needs t (number), sensor, char, hex (strings)")
+            if not math.isfinite(t):
+                raise _Unusable
             self.stats.notifications += 1
             return Notification(float(t), sensor, char, bytes.fromhex(hx))
-        rec = BODY_ADAPTER.validate_python(obj)
+        try:
+            rec = BODY_ADAPTER.validate_python(obj)
+        except ValidationError as exc:
+            if all(e["type"] == "finite_number" for e in exc.errors()):
+                raise _Unusable from None
+            raise
         match rec:
             case SamplesRecord():
                 acc = np.asarray(rec.acc, dtype=np.float64)

@@ -53,6 +53,7 @@ from retrogait import __version__
 from retrogait.errors import ConfigError
 from retrogait.events import STOPPED_DETAIL, Event, Foot, SensorStatusEvent
 from retrogait.insights.summary import SummaryBuilder
+from retrogait.recording.format import ID_PATTERN
 from retrogait.sinks.base import Sink
 from retrogait.sources.base import SourceItem
 
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 
 USERNAME_ENV = "RETROGAIT_MQTT_USERNAME"
 PASSWORD_ENV = "RETROGAIT_MQTT_PASSWORD"
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_SEGMENT_RE = re.compile(ID_PATTERN)
 
 
 # --------------------------------------------------------------------------------------------
