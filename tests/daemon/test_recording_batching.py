@@ -47,8 +47,9 @@ def ended_cleanly(path: Path) -> bool:
 def test_notification_line_is_the_json_of_its_fields(tmp_path: Path) -> None:
     path = tmp_path / "n.jsonl"
     rng = np.random.default_rng(1)
-    times = [0.0, 1e-06, 0.1 + 0.2, 12345.678901234, float(rng.uniform(0, 1e4)),
-             np.float64(3.25), 7.0000004]
+    # in time order, as the format requires per sensor (the reader skips earlier records)
+    times = sorted([0.0, 1e-06, 0.1 + 0.2, 12345.678901234, float(rng.uniform(0, 1e4)),
+                    np.float64(3.25), 7.0000004], key=float)
     with RecordingWriter(path, header()) as w:
         for k, t in enumerate(times):
             w.write_notification(t, ("left", "r-2.x_")[k % 2], CHAR, bytes(range(k, k + 9)))

@@ -17,6 +17,9 @@ from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
 from retrogait.sources.replay import ReplaySource, recording_duration
 
+DELIVERY_FAILED = 1
+"""Exit code when the run completed but events did not reach the MQTT broker"""
+
 
 def parse_speed(text: str) -> float | None:
     """'1', 'x4', '4x', '10' -> factor; 'max' -> None (as fast as possible)."""
@@ -128,23 +131,35 @@ def run_replay(args: argparse.Namespace) -> int:
         sinks.append(JsonlSink(args.events, atomic=True))
     summary = summary_sink_for(args.recording)
     sinks.append(summary)
-    event_loop.run(_replay_main(args, sinks, summary), args.event_loop)
+    if args.mqtt and args.mqtt != "none":
+        from retrogait.daemon.mqtt_cli import embedded_port
+
+        if embedded_port(args.mqtt) is None:  # a bad URL: one line before anything runs
+            from retrogait.sinks.mqtt import parse_broker_url
+
+            parse_broker_url(args.mqtt)
+    problem = event_loop.run(_replay_main(args, sinks, summary), args.event_loop)
+    if problem:
+        print(f"retrogait: error: {problem}", file=sys.stderr)
+        return DELIVERY_FAILED
     return 0
 
 
 async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: SummarySink
-                       ) -> ReplaySource:
-    """The replay with its live outputs; the results print before the page's linger."""
+                       ) -> str | None:
+    """The replay with its live outputs; the results print before the page's linger. Returns
+    what did not reach the MQTT broker (None: everything did, or no MQTT)."""
     from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
     from retrogait.recording.reader import read_header
 
     athlete = args.athlete or read_header(args.recording).athlete or DEFAULT_ATHLETE
     async with live_outputs(args, athlete, args.recording) as extra:
         sinks = [*sinks, *extra]
+        problem = None
         if args.mqtt and args.mqtt != "none":
             from retrogait.daemon.mqtt_cli import replay_to_mqtt
 
-            source = await replay_to_mqtt(args, sinks, replay)
+            source, problem = await replay_to_mqtt(args, sinks, replay)
         else:
             source = await replay(args.recording, args.speed, sinks,
                                   profiles_dir=args.profiles_dir)
@@ -156,7 +171,7 @@ async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: Sum
                       file=sys.stderr)
             if args.store or args.history is not None:
                 _store(summary.result, Path(args.history) if args.history else None)
-    return source
+    return problem
 
 
 def _store(result: SessionSummary, path: Path | None) -> None:

@@ -158,7 +158,9 @@ async def _run(args: argparse.Namespace, cfg: DaemonConfig) -> int:
     finally:
         if feeder is not None:
             feeder.close()
-    return 0 if result.stop_reason != "every sensor gave up" else 2
+    if result.stop_reason == "every sensor gave up":
+        return 2
+    return 1 if result.mqtt_problem else 0  # 1: events did not reach the broker
 
 
 def _print_result(result: DaemonResult) -> None:
@@ -182,9 +184,8 @@ def _print_result(result: DaemonResult) -> None:
     if result.dropped_notifications:
         print(f"retrogait: warning: {result.dropped_notifications} notification(s) dropped "
               "(acquisition queue full)", file=sys.stderr)
-    if result.mqtt_dropped:
-        print(f"retrogait: warning: MQTT: {result.mqtt_dropped} event(s) dropped "
-              "(outage buffer overflowed)", file=sys.stderr)
+    if result.mqtt_problem:
+        print(f"retrogait: error: {result.mqtt_problem}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

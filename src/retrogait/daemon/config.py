@@ -28,10 +28,18 @@ Example::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from retrogait.errors import ConfigError
 from retrogait.mounting import Mounting
@@ -63,6 +71,17 @@ class DeviceConfig(_Strict):
     rate_hz: float | None = Field(default=None, gt=0, description="sample rate, Hz")
     toe_axis: str | None = Field(default=None, description="sensor axis toward the toes")
     up_axis: str | None = Field(default=None, description="sensor axis pointing up, foot flat")
+
+    @field_validator("name")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        """The name is a regular expression: a bad one is a config error, not a silent miss."""
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"name {v!r} is not a valid regular expression: {exc}") from None
+        return v
 
     def to_sensor(self, profile_dir: Path | None = None) -> BleDevice:
         profile = find_profile(self.profile, profile_dir)

@@ -4,7 +4,6 @@ the optional embedded broker, and an MQTT sink that lives as long as one asyncio
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -115,9 +114,10 @@ async def replay_to_mqtt(
     args: argparse.Namespace,
     sinks: list[Sink],
     replay: Callable[..., Awaitable[ReplaySource]],
-) -> ReplaySource:
+) -> tuple[ReplaySource, str | None]:
     """``retrogait replay --mqtt``: the replay's sinks plus MQTT, publishing exactly what the live
-    daemon publishes (same topics, payloads, QoS, retain, summary at the end)."""
+    daemon publishes (same topics, payloads, QoS, retain, summary at the end). Returns the
+    source and, when events did not reach the broker, a line saying how many and why."""
     from retrogait.insights.sink import SummarySink
     from retrogait.insights.summary import _default_session_id
     from retrogait.recording.reader import read_header
@@ -137,7 +137,4 @@ async def replay_to_mqtt(
                              started_at=b.started_at, recording=args.recording.name)
         source = await replay(args.recording, args.speed, [*sinks, sink],
                               profiles_dir=getattr(args, "profiles_dir", None))
-        if sink.stats.dropped:
-            print(f"retrogait: warning: MQTT: {sink.stats.dropped} event(s) dropped "
-                  f"(outage buffer of {sink.settings.buffer_events} overflowed)", file=sys.stderr)
-        return source
+        return source, sink.delivery_problem()

@@ -124,6 +124,8 @@ class DaemonResult:
     duration_s: float = 0.0
     dropped_notifications: int = 0
     mqtt_dropped: int = 0
+    mqtt_problem: str | None = None
+    """events that did not reach the broker, how many and why (:meth:`MqttSink.delivery_problem`)"""
     stop_reason: str = ""
     summary: SessionSummary | None = None
     history: Path | None = None
@@ -268,6 +270,7 @@ class Daemon:
             duration_s=time.monotonic() - self.t0,
             dropped_notifications=self.source.dropped,
             mqtt_dropped=self.mqtt.stats.dropped if self.mqtt else 0,
+            mqtt_problem=self.mqtt.delivery_problem() if self.mqtt else None,
             stop_reason=self.stop_reason,
             summary=summary,
             history=stored,

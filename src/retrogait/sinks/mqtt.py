@@ -47,7 +47,15 @@ from urllib.parse import urlsplit
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from retrogait import __version__
 from retrogait.errors import ConfigError
@@ -130,6 +138,22 @@ class MqttSettings(BaseModel):
             raise ValueError(str(exc)) from None
         return v
 
+    @model_validator(mode="after")
+    def _tls_files(self) -> MqttSettings:
+        """TLS files must exist and load now, not fail in the publisher task later."""
+        for name in ("tls_ca_file", "tls_cert_file", "tls_key_file"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).expanduser().is_file():
+                raise ValueError(f"{name} {str(path)!r}: no such file")
+        if self.tls_key_file is not None and self.tls_cert_file is None:
+            raise ValueError("tls_key_file needs tls_cert_file (the client certificate)")
+        if any((self.tls_ca_file, self.tls_cert_file)):
+            try:
+                _tls_context(self)
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise ValueError(f"TLS files cannot be loaded: {exc}") from None
+        return self
+
     def credentials(self) -> tuple[str | None, str | None]:
         """(username, password) from the config, else from the environment."""
         user = self.username or os.environ.get(USERNAME_ENV) or None
@@ -144,23 +168,43 @@ class BrokerAddress:
     tls: bool
 
 
+def mask_url(url: str) -> str:
+    """``url`` with any password (and user name) in it replaced by ``***``, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    return f"{scheme}://{netloc}{slash}{path}"
+
+
 def parse_broker_url(url: str) -> BrokerAddress:
-    """``mqtt://host[:port]`` / ``mqtts://host[:port]``; credentials in the URL are refused."""
-    parts = urlsplit(url)
+    """``mqtt://host[:port]`` / ``mqtts://host[:port]``; credentials in the URL are refused.
+    Error messages never repeat a password given in the URL."""
+    shown = mask_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unbalanced '[' of an IPv6 address
+        raise ConfigError(f"broker URL {shown!r}: {exc}") from None
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise ConfigError(f"broker URL {url!r}: use mqtt://host[:port] or mqtts://host[:port]")
-    if parts.username or parts.password:
         raise ConfigError(
-            "broker URL: do not put credentials in the URL; set [mqtt] username/password in the "
-            f"config file or ${USERNAME_ENV} / ${PASSWORD_ENV}"
+            f"broker URL {shown!r}: use mqtt://host[:port] or mqtts://host[:port]"
+        )
+    if "@" in parts.netloc:
+        raise ConfigError(
+            f"broker URL {shown!r}: do not put credentials in the URL; set [mqtt] "
+            f"username/password in the config file or ${USERNAME_ENV} / ${PASSWORD_ENV}"
         )
     if not parts.hostname:
-        raise ConfigError(f"broker URL {url!r}: no host")
+        raise ConfigError(f"broker URL {shown!r}: no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"broker URL {shown!r}: a broker URL has no path, query or fragment")
     tls = parts.scheme in ("mqtts", "ssl")
     try:
         port = parts.port or (8883 if tls else 1883)
     except ValueError:
-        raise ConfigError(f"broker URL {url!r}: bad port") from None
+        raise ConfigError(f"broker URL {shown!r}: port must be a number from 1 to 65535") from None
     return BrokerAddress(parts.hostname, port, tls)
 
 
@@ -283,20 +327,24 @@ class _Out:
 class MqttStats:
     published: int = 0
     dropped: int = 0
+    """events dropped because the outage buffer overflowed"""
+    undelivered: int = 0
+    """events still buffered when the sink closed (broker away until ``close_timeout_s``)"""
     connects: int = 0
     failures: int = 0
     max_buffered: int = 0
     protocol: str = ""
+    last_error: str = ""
+    """the cause of the last failed connection attempt, in words (refused, DNS, TLS, auth)"""
 
 
 def _tls_context(settings: MqttSettings) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(
-        cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None
-    )
+    ca = settings.tls_ca_file
+    ctx = ssl.create_default_context(cafile=str(ca.expanduser()) if ca else None)
     if settings.tls_cert_file:
+        key = settings.tls_key_file
         ctx.load_cert_chain(
-            str(settings.tls_cert_file),
-            str(settings.tls_key_file) if settings.tls_key_file else None,
+            str(settings.tls_cert_file.expanduser()), str(key.expanduser()) if key else None,
         )
     if settings.tls_insecure:
         ctx.check_hostname = False
@@ -309,6 +357,44 @@ def _first_leaf(group: BaseExceptionGroup[aiomqtt.MqttError]) -> aiomqtt.MqttErr
         exc = exc.exceptions[0]
     assert isinstance(exc, aiomqtt.MqttError)
     return exc
+
+
+_AUTH_CODES = {4: "bad user name or password", 5: "not authorised",
+               134: "bad user name or password", 135: "not authorised"}
+
+
+def describe_error(exc: BaseException) -> str:
+    """Why a connection attempt failed, in words: refused, host not found (DNS), TLS (which
+    check), authentication, timeout. aiomqtt wraps socket errors in ``MqttError(str(exc))``; the
+    original error is still its ``__context__``."""
+    cause: BaseException = exc
+    while isinstance(cause, aiomqtt.MqttError) and cause.__context__ is not None:
+        cause = cause.__context__
+    rc = getattr(exc, "rc", None)
+    code = getattr(rc, "value", rc)
+    if isinstance(code, int) and code in _AUTH_CODES:
+        return (f"the broker refused the login: {_AUTH_CODES[code]} (check [mqtt] username / "
+                f"password or ${USERNAME_ENV} / ${PASSWORD_ENV})")
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        why = cause.verify_message or str(cause)
+        return (f"TLS: the broker's certificate is not trusted ({why}); set [mqtt] tls_ca_file "
+                "to the CA that signed it")
+    if isinstance(cause, ssl.SSLError):
+        return f"TLS handshake failed ({cause.reason or cause}); is the port a TLS listener?"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused: nothing listens on that port (is the broker running?)"
+    if isinstance(cause, socket.gaierror):
+        return f"host name not found (DNS: {cause.strerror})"
+    if isinstance(cause, TimeoutError | socket.timeout):
+        return "timed out (no answer: a firewall, a wrong port or a TLS/plain mismatch?)"
+    if isinstance(cause, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return "the broker closed the connection (a TLS/plain mismatch or the broker's limits?)"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    text = str(exc)
+    if "ssl" in text.lower() or "certificate" in text.lower():
+        return f"TLS: {text}"
+    return text or type(exc).__name__
 
 
 def _maybe_protocol_problem(exc: aiomqtt.MqttError) -> bool:
@@ -482,19 +568,44 @@ class MqttSink(Sink):
                                         ev.model_dump_json().encode(), route_for(ev.kind)))
         self._closing = True
         self._wake.set()
+        if not self.connected.is_set() and not self._done.is_set():
+            log.warning(
+                "MQTT broker %s:%d not connected (%s): waiting up to %g s to deliver %d buffered "
+                "event(s)", self.address.host, self.address.port,
+                self.stats.last_error or "connecting", self.settings.close_timeout_s,
+                len(self._buf),
+            )
         try:
             await asyncio.wait_for(asyncio.shield(self._done.wait()), self.settings.close_timeout_s)
         except TimeoutError:
-            left = len(self._buf)
-            self.stats.dropped += left
+            self.stats.undelivered = len(self._buf)
             log.warning(
-                "MQTT broker %s:%d unreachable at shutdown: %d buffered event(s) not delivered",
-                self.address.host, self.address.port, left,
+                "MQTT broker %s:%d unreachable at shutdown (%s): %d buffered event(s) not "
+                "delivered", self.address.host, self.address.port,
+                self.stats.last_error or "no connection", self.stats.undelivered,
             )
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):  # already logged
             await self._task
         self._task = None
+
+    def delivery_problem(self) -> str | None:
+        """One line saying which events did not reach the broker and why; None when every
+        event was acknowledged."""
+        where = f"broker {self.address.host}:{self.address.port}"
+        cause = self.stats.last_error or "no connection"
+        if self.stats.connects == 0 and (self.stats.undelivered or self.stats.dropped):
+            lost = self.stats.undelivered + self.stats.dropped
+            return f"MQTT: {lost} event(s) not delivered: {where} never reached: {cause}"
+        parts = []
+        if self.stats.dropped:
+            parts.append(f"{self.stats.dropped} event(s) dropped because the outage buffer of "
+                         f"{self.settings.buffer_events} overflowed")
+        if self.stats.undelivered:
+            parts.append(f"{self.stats.undelivered} event(s) still buffered at shutdown")
+        if not parts:
+            return None
+        return f"MQTT: {' and '.join(parts)}; {where} last failed with: {cause}"
 
     # -- connection loop
 
@@ -504,7 +615,7 @@ class MqttSink(Sink):
             self.status_topic, self._status("offline", "connection lost", will=True), qos=1,
             retain=True,
         )
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             self.address.host,
             self.address.port,
             username=user,
@@ -519,12 +630,16 @@ class MqttSink(Sink):
             # small messages, latency matters: no Nagle delay on our side of the link
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
+        # up to INFLIGHT publishes await their PUBACK by design: not worth aiomqtt's warning
+        # "There are N pending publish calls" (its threshold is 10)
+        client.pending_calls_threshold = INFLIGHT + len(self._final) + 2
+        return client
 
     async def _run(self) -> None:
         backoff = self.settings.backoff_min_s
         while True:
             protocol = self._protocol or aiomqtt.ProtocolVersion.V5
-            error: aiomqtt.MqttError | None = None
+            error: BaseException | None = None
             try:
                 async with self._client(protocol) as client:
                     self._protocol = protocol
@@ -540,12 +655,15 @@ class MqttSink(Sink):
                     return
             except* aiomqtt.MqttError as group:
                 error = _first_leaf(group)
+            except* (OSError, ssl.SSLError, ValueError) as group:  # e.g. the TLS context
+                error = group.exceptions[0]
             self.connected.clear()
             if (
                 self.settings.protocol == "auto"
                 and self.stats.connects == 0
-                and error is not None
+                and isinstance(error, aiomqtt.MqttError)
                 and _maybe_protocol_problem(error)
+                and not isinstance(error.__context__, OSError)
             ):
                 # never connected yet: a broker that refuses MQTT 5 (code 132) or does not
                 # answer a v5 CONNECT at all (amqtt 0.12) gets the other version next time
@@ -556,12 +674,16 @@ class MqttSink(Sink):
                 if protocol == aiomqtt.ProtocolVersion.V5:
                     continue
             self.stats.failures += 1
-            level = logging.WARNING if self.stats.failures == 1 else logging.DEBUG
-            log.log(
-                level, "MQTT broker %s:%d: %s; %d event(s) buffered, retrying in %.1f s",
-                self.address.host, self.address.port, error, len(self._buf), backoff,
+            cause = describe_error(error) if error is not None else "connection lost"
+            self.stats.last_error = cause
+            # every failed attempt at WARNING: the back-off keeps it to a few lines a minute
+            delay = backoff * random.uniform(0.8, 1.2)
+            log.warning(
+                "MQTT broker %s:%d: %s; %d event(s) buffered, retrying in %.1f s (attempt %d)",
+                self.address.host, self.address.port, cause, len(self._buf), delay,
+                self.stats.failures,
             )
-            await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
+            await asyncio.sleep(delay)
             backoff = min(backoff * 2, self.settings.backoff_max_s)
 
     async def _session(self, client: aiomqtt.Client, v5: bool) -> None:
@@ -690,8 +812,14 @@ class EmbeddedBroker:
 
 
 def settings_for_url(url: str, base: MqttSettings | None = None, **overrides: Any) -> MqttSettings:
-    """Settings with ``url`` (and overrides) replaced; ``embedded`` forces MQTT 3.1.1."""
+    """Settings with ``url`` (and overrides) replaced; ``embedded`` forces MQTT 3.1.1. A bad
+    value is a one-line :class:`ConfigError` that never repeats a password."""
+    parse_broker_url(url)
     data = (base or MqttSettings()).model_dump()
     data["url"] = url
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return MqttSettings.model_validate(data)
+    try:
+        return MqttSettings.model_validate(data)
+    except ValidationError as exc:
+        parts = [f"{'.'.join(map(str, e['loc'])) or 'mqtt'}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("MQTT settings: " + "; ".join(parts)) from None
