@@ -380,7 +380,8 @@ def describe_error(exc: BaseException) -> str:
         return (f"TLS: the broker's certificate is not trusted ({why}); set [mqtt] tls_ca_file "
                 "to the CA that signed it")
     if isinstance(cause, ssl.SSLError):
-        return f"TLS handshake failed ({cause.reason or cause}); is the port a TLS listener?"
+        why = getattr(cause, "reason", None) or cause.strerror or str(cause)
+        return f"TLS handshake failed ({why}); is the port a TLS listener?"
     if isinstance(cause, ConnectionRefusedError):
         return "connection refused: nothing listens on that port (is the broker running?)"
     if isinstance(cause, socket.gaierror):
