@@ -299,3 +299,31 @@ def test_healthy_fast_replay_has_no_pending_publish_warnings(
                        capture_output=True, text=True, timeout=90)
     assert r.returncode == 0, r.stderr
     assert "pending publish calls" not in r.stderr and "WARNING" not in r.stderr, r.stderr
+
+
+async def test_sigterm_stops_a_replay_cleanly(broker: Broker, small_recording: Path,
+                                              tmp_path: Path) -> None:
+    """SIGTERM: the summary is printed, the events file is complete, and the retained status
+    says offline / stopped (not the last will's "connection lost")."""
+    import json
+    import signal
+
+    from retrogait.sinks.mqtt import DaemonStatus
+
+    events = tmp_path / "ev.jsonl"
+    proc = await asyncio.create_subprocess_exec(
+        *CLI, "replay", str(small_recording), "--quiet", "--mqtt", broker.url,
+        "--athlete", "sigterm", "--events", str(events),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    await asyncio.sleep(4.0)  # started, connected, replaying at real time (20 s recording)
+    proc.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert "replay stopped (SIGTERM)" in err.decode() and "session " in out.decode()
+    assert all(json.loads(line)["kind"] for line in events.read_text().splitlines())
+    async with aiomqtt.Client("127.0.0.1", broker.port) as sub:
+        await sub.subscribe("retrogait/sigterm/status", qos=1)
+        async for m in sub.messages:
+            status = DaemonStatus.model_validate_json(bytes(m.payload))  # type: ignore[arg-type]
+            break
+    assert status.state == "offline" and status.reason == "stopped"

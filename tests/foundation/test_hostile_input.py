@@ -374,3 +374,173 @@ def test_a_huge_line_is_refused_quickly_with_a_clear_error(tmp_path: Path, small
 
     with pytest.raises(RecordingError, match=r"long.jsonl:2: line longer than 16 MiB"):
         list(reader)
+
+
+# ------------------------------------------------------------------ 9. one line, exit 2
+
+
+def _csv_args(csv: Path, out: Path) -> list[str | Path]:
+    return ["import-csv", csv, "-o", out, "--placement", "left_foot", "--toe-axis=+x",
+            "--up-axis=+z", "--no-truth"]
+
+
+CSV_HEAD = "t,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
+CSV_ROWS = "".join(f"{x / 100},0,0,9.81,0,0,0\n" for x in range(50))
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (bytes(range(256)) * 4, "not"),
+        ((CSV_HEAD + CSV_ROWS).encode("latin-1") + "1,é,0,0,0,0,0\n".encode("latin-1"),
+         "not UTF-8 text"),
+        (b"t,acc_x\x00,acc_y\n1,2,3\n", "missing column"),
+    ],
+    ids=["binary", "latin-1", "nul"],
+)
+def test_csv_that_is_not_utf8_text_is_one_line(tmp_path: Path, content: bytes,
+                                               words: str) -> None:
+    csv = tmp_path / "a.csv"
+    csv.write_bytes(content)
+    one_line_error(cli(*_csv_args(csv, tmp_path / "o.jsonl")), "a.csv", words)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_csv_with_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    csv = tmp_path / "excel.csv"
+    csv.write_bytes(b"\xef\xbb\xbf" + (CSV_HEAD + CSV_ROWS).encode())
+    r = cli(*_csv_args(csv, tmp_path / "o.jsonl"))
+    assert r.returncode == 0, r.stderr
+    assert sum(1 for _ in RecordingReader(tmp_path / "o.jsonl")) > 0
+
+
+@pytest.mark.parametrize("fs", ['"abc"', "[200]", "true", "1e400", "-5", "0"])
+def test_sidecar_rate_must_be_a_positive_number(tmp_path: Path, fs: str) -> None:
+    csv = tmp_path / "a.csv"
+    csv.write_text(CSV_HEAD + CSV_ROWS)
+    (tmp_path / "a.json").write_text(
+        '{"placement": "left_foot", "toe_axis": "+x", "up_axis": "+z", "fs_hz": ' + fs + "}")
+    r = cli("import-csv", csv, "-o", tmp_path / "o.jsonl", "--no-truth")
+    one_line_error(r, "a.json", "fs_hz must be a positive number")
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_latin1_config_and_profile_are_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "retrogait.toml"
+    cfg.write_bytes('athlete = "José"\n'.encode("latin-1"))
+    one_line_error(cli("run", "--config", cfg), "retrogait.toml", "not UTF-8 text")
+    prof = tmp_path / "profiles"
+    prof.mkdir()
+    (prof / "mine.toml").write_bytes('name = "mine"\nvendor = "Café"\n'.encode("latin-1"))
+    one_line_error(cli("profiles", "show", "mine", "--dir", prof), "mine.toml", "not UTF-8")
+
+
+def test_recording_dir_that_is_a_file_is_one_line(tmp_path: Path, small: Path) -> None:
+    blocker = tmp_path / "recordings"
+    blocker.write_text("a file\n")
+    cfg = tmp_path / "retrogait.toml"
+    cfg.write_text(f'athlete = "ana"\n[recording]\ndir = "{blocker}"\n')
+    r = cli("run", "--config", cfg, "--emulate", small, "--duration", "1", "--no-history",
+            cwd=tmp_path)
+    one_line_error(r, "recording folder", "is a file")
+    assert blocker.read_text() == "a file\n"
+
+
+def test_report_into_an_existing_file_and_export_into_a_folder(tmp_path: Path,
+                                                              small: Path) -> None:
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me\n")
+    one_line_error(cli("report", small, "-o", existing), "exists and is not a folder")
+    assert existing.read_text() == "keep me\n"
+    one_line_error(cli("export", small, "--strides", tmp_path), "is a folder")
+    one_line_error(cli("export", small, "--strides", tmp_path / "no" / "such" / "x.csv"),
+                   "no such folder")
+
+
+# ------------------------------------------------------------------ 10. smaller
+
+
+def _gz(lines: list[str]) -> bytes:
+    return gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+
+
+def test_second_gzip_member_is_read_and_trailing_garbage_reported(tmp_path: Path,
+                                                                  small: Path) -> None:
+    lines = small.read_text().splitlines()
+    body = lines[1:-1]  # without the end record
+    half = len(body) // 2
+    rec = tmp_path / "two.jsonl.gz"
+    rec.write_bytes(_gz([lines[0], *body[:half]]) + _gz([*body[half:], lines[-1]]))
+    reader = RecordingReader(rec)
+    assert sum(1 for _ in reader) == len(body) and reader.stats.ended_cleanly
+    assert reader.stats.warnings() == []
+    junk = tmp_path / "junk.jsonl.gz"
+    junk.write_bytes(_gz(lines) + b"this is not gzip" * 10)
+    reader = RecordingReader(junk)
+    assert sum(1 for _ in reader) == len(body)
+    assert reader.stats.trailing_bytes == 160
+    assert any("trailing garbage" in w for w in reader.stats.warnings())
+    a = cli("analyze", junk)
+    assert a.returncode == 0 and "ignored 160 bytes of trailing garbage" in a.stderr
+
+
+def test_version_as_a_string_says_so(tmp_path: Path, small: Path) -> None:
+    lines = small.read_text().splitlines()
+    rec = tmp_path / "v.jsonl"
+    rec.write_text("\n".join([lines[0].replace('"version":1', '"version":"1"'), *lines[1:]]))
+    one_line_error(cli("analyze", rec), "must be the number 1, not the str '1'")
+
+
+def test_export_and_report_warn_on_a_cut_off_recording(tmp_path: Path, small: Path) -> None:
+    data = small.read_bytes()
+    rec = tmp_path / "cut.jsonl"
+    rec.write_bytes(data[: len(data) * 2 // 3])
+    r = cli("export", rec, "--summary", tmp_path / "s.csv")
+    assert r.returncode == 0 and "file was cut off" in r.stderr
+
+
+def test_a_broken_profile_file_blocks_only_its_own_profile(tmp_path: Path, small: Path) -> None:
+    """$RETROGAIT_PROFILE_DIR adds to the bundled profiles; a broken file there only matters
+    to a command that asks for it."""
+    mine = tmp_path / "profiles"
+    mine.mkdir()
+    (mine / "broken.toml").write_text("name = [unclosed\n")
+    env = {**os.environ, "RETROGAIT_PROFILE_DIR": str(mine)}
+    a = cli("analyze", small, env=env)  # uses the bundled retrogait-imu
+    assert a.returncode == 0, a.stderr
+    one_line_error(cli("profiles", "show", "broken", env=env), "broken.toml", "invalid TOML")
+    listing = cli("profiles", env=env)
+    assert listing.returncode == 0 and "retrogait-imu" in listing.stdout
+    assert "profile broken not usable" in listing.stderr
+
+
+def test_profile_dir_adds_and_overrides_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    from retrogait.profiles import find_profile, profile_path
+    from retrogait.profiles.loader import _cached_scan, bundled_profile_dir
+
+    mine = tmp_path / "profiles"
+    mine.mkdir()
+    text = (bundled_profile_dir() / "retrogait-imu.toml").read_text()
+    (mine / "my-imu.toml").write_text(text.replace('name = "retrogait-imu"', 'name = "my-imu"'))
+    monkeypatch.setenv("RETROGAIT_PROFILE_DIR", str(mine))
+    assert find_profile("my-imu").name == "my-imu"
+    assert find_profile("retrogait-imu").name == "retrogait-imu"  # the bundled ones stay
+    (mine / "retrogait-imu.toml").write_text(text.replace('model = ', 'model = "mine" #'))
+    _cached_scan.cache_clear()
+    assert profile_path("retrogait-imu") == mine / "retrogait-imu.toml"
+
+
+def test_impossible_mounting_is_warned(tmp_path: Path, demo_plain: list[str]) -> None:
+    head = json.loads(demo_plain[0])
+    head["sensors"][0]["mounting"] = {"toe_axis": "+y", "up_axis": "+z"}  # toes point sideways
+    head["sensors"][1]["mounting"] = {"toe_axis": "+z", "up_axis": "+x"}
+    rec = tmp_path / "m.jsonl"
+    rec.write_text("\n".join([json.dumps(head), *demo_plain[1:]]) + "\n")
+    r = cli("analyze", rec)
+    assert r.returncode == 0 and "strides were in place" in r.stderr
+    assert "mounting (toe_axis / up_axis) is probably wrong" in r.stderr
+    from retrogait.insights.recording import analyze_recording
+    from retrogait.insights.summary import summary_warnings
+
+    assert summary_warnings(analyze_recording(DEMO).summary) == []

@@ -55,9 +55,10 @@ def run_export(args: argparse.Namespace) -> int:
         check_output(out, [args.recording, *(o for o, _ in outputs[:i])], what)
     session = analyze_recording(args.recording, body_mass_kg=args.body_mass,
                                 profile_dir=args.profiles_dir)
-    from retrogait.cli.replay_cmd import warn_read
+    from retrogait.cli.replay_cmd import warn_read, warn_summary
 
     warn_read(args.recording, session.stats)
+    warn_summary(session.summary)
     if args.strides:
         n = write_strides_csv(session.strides, args.strides)
         print(f"wrote {args.strides}: {n} strides")

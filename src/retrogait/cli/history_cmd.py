@@ -78,7 +78,7 @@ def run_history(args: argparse.Namespace) -> int:
             return 0
         if args.history_action == "add":
             from retrogait.cli.progress import Steps
-            from retrogait.cli.replay_cmd import warn_read
+            from retrogait.cli.replay_cmd import warn_read, warn_summary
             from retrogait.insights.recording import analyze_recording
             from retrogait.recording.reader import RecordingReader
 
@@ -97,6 +97,7 @@ def run_history(args: argparse.Namespace) -> int:
                 analyzed = analyze_recording(rec, body_mass_kg=args.body_mass,
                                              profile_dir=args.profiles_dir)
                 warn_read(rec, analyzed.stats)
+                warn_summary(analyzed.summary)
                 summary = analyzed.summary
                 progress.done()
                 h.add_session(summary, replace=args.replace)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tomllib
 
-from retrogait.profiles import default_profile_dir, find_profile, load_profiles
+from retrogait.errors import printable
+from retrogait.profiles import profile_path, scan_profiles
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="list (default) or show one profile")
     p.add_argument("name", nargs="?", help="profile name (show only)")
     p.add_argument("--profiles-dir", "--dir", dest="dir", metavar="DIR",
-                   help="profile directory (default: bundled firmware_profiles/; --dir: old name)")
+                   help="a profile folder added to $RETROGAIT_PROFILE_DIR and the bundled "
+                   "profiles (its files win on equal names; --dir: old name)")
     p.set_defaults(func=run)
 
 
@@ -29,15 +32,12 @@ def run(args: argparse.Namespace) -> int:
             from retrogait.errors import ConfigError
 
             raise ConfigError("profiles show needs a profile NAME")
-        profile = find_profile(args.name, args.dir)
-        d = args.dir or default_profile_dir()
-        text = (d if not isinstance(d, str) else __import__("pathlib").Path(d)).joinpath(
-            f"{profile.name}.toml"
-        ).read_text(encoding="utf-8")
+        text = profile_path(args.name, args.dir).read_text(encoding="utf-8")
         tomllib.loads(text)  # already validated; print the file as written
         print(text, end="")
         return 0
-    profiles = load_profiles(args.dir)
+    found = scan_profiles(args.dir)
+    profiles = found.profiles
     rows = [("NAME", "VENDOR", "MODEL", "RATES (Hz)", "DECODER")]
     for p in profiles.values():
         rates = ",".join(f"{r:g}" for r in p.rates_hz)
@@ -45,4 +45,6 @@ def run(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for name, err in found.errors.items():
+        print(printable(f"retrogait: warning: profile {name} not usable: {err}"), file=sys.stderr)
     return 0

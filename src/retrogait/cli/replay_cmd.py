@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from retrogait.cli import event_loop
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.errors import RecordingError, printable
 from retrogait.insights.sink import SummarySink, summary_sink_for
-from retrogait.insights.summary import SessionSummary, format_summary
+from retrogait.insights.summary import SessionSummary, format_summary, summary_warnings
 from retrogait.outfiles import check_output, open_atomic
 from retrogait.recording.reader import ReadStats
 from retrogait.session import GaitSession, run_source
@@ -87,6 +89,15 @@ async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bo
                  profiles_dir: Path | None = None) -> ReplaySource:
     source = ReplaySource(path, speed)
     session = GaitSession(source.sensors, profile_dir=profiles_dir)
+    loop = asyncio.get_running_loop()
+    handled = False
+    if not offline and sys.platform != "win32":
+        # SIGTERM (a service manager, `kill`): a clean stop with summary and MQTT offline status
+        try:
+            loop.add_signal_handler(signal.SIGTERM, source.stop, "SIGTERM")
+            handled = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            pass
     try:
         for s in sinks:
             await s.start()
@@ -97,13 +108,26 @@ async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bo
                 s.discard()
         raise
     finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGTERM)
         for s in sinks:
             await s.close()
     return source
 
 
 def _report_stats(source: ReplaySource) -> None:
+    if source.stop_reason:
+        print(f"retrogait: replay stopped ({source.stop_reason}) at t = {source.last_t:.1f} s "
+              "of the recording", file=sys.stderr)
+        return
     warn_read(source.path, source.stats)
+
+
+def warn_summary(result: SessionSummary | None) -> None:
+    """The summary's warnings (:func:`summary_warnings`) on stderr."""
+    if result is not None:
+        for w in summary_warnings(result):
+            print(f"retrogait: warning: {w}", file=sys.stderr)
 
 
 def warn_read(path: Path, stats: ReadStats) -> None:
@@ -164,6 +188,7 @@ async def _replay_main(args: argparse.Namespace, sinks: list[Sink], summary: Sum
             source = await replay(args.recording, args.speed, sinks,
                                   profiles_dir=args.profiles_dir)
         _report_stats(source)
+        warn_summary(summary.result)
         if summary.result is not None:
             print(format_summary(summary.result), flush=True)
             if args.history == "" and not args.store:
@@ -206,5 +231,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     for t in (result.t_first, result.t_last):
         if t is not None:
             builder.observe(t)
-    print(format_summary(builder.add_all(result.events).summary()))
+    summary = builder.add_all(result.events).summary()
+    warn_summary(summary)
+    print(format_summary(summary))
     return 0

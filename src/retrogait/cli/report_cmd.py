@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from retrogait.cli.replay_cmd import warn_read
+    from retrogait.cli.replay_cmd import warn_read, warn_summary
     from retrogait.insights.history import History
     from retrogait.insights.recording import analyze_recording
     from retrogait.insights.report import write_report
@@ -73,6 +73,7 @@ def run_report(args: argparse.Namespace) -> int:
             print(f"note: the recording of {summary.session_id} is not available; "
                   "the report shows the stored summary only")
     # the default folder name comes from data in the file: one plain name component, always
+    warn_summary(summary)
     out = args.output or Path(f"report-{safe_name(summary.session_id)}")
     progress.step(2, "drawing the figures")
     result = write_report(out, summary, strides, gaps, recording)

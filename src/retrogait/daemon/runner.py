@@ -139,7 +139,14 @@ class DaemonResult:
 
 def recording_path(directory: Path, athlete: str, started: datetime, compress: bool) -> Path:
     directory = directory.expanduser()
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{directory}: the recording folder ([recording] dir or --record-dir) "
+                          "is a file")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{directory}: cannot create the recording folder: "
+                          f"{exc.strerror or exc}") from None
     stamp = started.astimezone().strftime("%Y%m%d-%H%M%S")
     path = directory / f"{athlete}-{stamp}.jsonl{'.gz' if compress else ''}"
     n = 1

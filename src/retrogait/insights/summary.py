@@ -729,6 +729,27 @@ def _fmt(x: float | None, fmt: str, scale: float = 1.0) -> str:
     return "-" if x is None else format(x * scale, fmt)
 
 
+IN_PLACE_WARN_SHARE = 0.5
+"""Share of in-place strides (of at least :data:`IN_PLACE_WARN_MIN` certain ones) above which a
+session is suspicious: running moves the foot about a metre per stride, so a session that is
+mostly "in place" is either stepping on the spot or a sensor whose declared mounting does not
+match how it sits on the foot (the toe axis then points sideways or up)"""
+IN_PLACE_WARN_MIN = 10
+
+
+def summary_warnings(s: SessionSummary) -> list[str]:
+    """Things the numbers of a session say a user should check, one line each."""
+    out = []
+    certain = s.backward.strides + s.forward.strides + s.in_place.strides
+    if certain >= IN_PLACE_WARN_MIN and s.in_place.strides > IN_PLACE_WARN_SHARE * certain:
+        out.append(
+            f"{s.in_place.strides} of {certain} strides were in place (no forward or backward "
+            "travel): unless the athlete stepped on the spot, the sensor mounting (toe_axis / "
+            "up_axis) is probably wrong"
+        )
+    return out
+
+
 def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"

@@ -5,6 +5,9 @@ from retrogait.profiles.loader import (
     find_profile,
     load_profile,
     load_profiles,
+    profile_dirs,
+    profile_path,
+    scan_profiles,
 )
 from retrogait.profiles.schema import Command, FirmwareProfile
 
@@ -15,4 +18,7 @@ __all__ = [
     "find_profile",
     "load_profile",
     "load_profiles",
+    "profile_dirs",
+    "profile_path",
+    "scan_profiles",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,11 +47,16 @@ def read_sidecar(csv_path: Path) -> dict[str, Any]:
     if not side.is_file():
         return {}
     try:
-        data = json.loads(side.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+        data = json.loads(side.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{side}: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ConfigError(f"{side}: invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{side}: expected a JSON object")
+    for key in ("placement", "toe_axis", "up_axis"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"{side}: {key} must be a string, not {data[key]!r:.40}")
     return data
 
 
@@ -80,30 +86,57 @@ def session_start(sensors: list[CsvSensor]) -> datetime | None:
     return None
 
 
+def sidecar_rate(side: dict[str, Any], where: Path) -> float | None:
+    """``fs_hz`` of a sidecar: a finite number > 0 (Hz), or None when absent."""
+    v = side.get("fs_hz")
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+        raise ConfigError(
+            f"{where.with_suffix('.json')}: fs_hz must be a positive number of Hz, not {v!r:.40}"
+        )
+    return float(v)
+
+
 def read_csv(path: Path) -> NDArray[np.float64]:
     """(n, 7) array of t, acc xyz, gyr xyz; errors name the file and line."""
     if not path.is_file():
         raise RecordingError(f"{path}: no such CSV file")
-    with open(path, newline="", encoding="utf-8") as fh:
+    # utf-8-sig: Excel's "CSV UTF-8" starts with a byte order mark, which is skipped
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise RecordingError(f"{path}: empty CSV file") from None
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
+            return _rows(path, reader)
+        except UnicodeDecodeError as exc:
             raise RecordingError(
-                f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"
-            )
-        idx = [header.index(c) for c in COLUMNS]
-        rows = []
-        for lineno, row in enumerate(reader, start=2):
-            if not row or all(not c.strip() for c in row):
-                continue
-            try:
-                rows.append([float(row[i]) for i in idx])
-            except (ValueError, IndexError):
-                raise RecordingError(f"{path}:{lineno}: expected 7 numbers, got {row!r}") from None
+                f"{path}: not UTF-8 text ({exc.reason} near line {reader.line_num + 1}); "
+                "save the CSV as UTF-8"
+            ) from None
+        except csv.Error as exc:
+            raise RecordingError(f"{path}:{reader.line_num}: not a CSV file ({exc})") from None
+
+
+def _rows(path: Path, reader: Any) -> NDArray[np.float64]:
+    """The header and number rows of a CSV reader as an (n, 7) array (checked)."""
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise RecordingError(f"{path}: empty CSV file") from None
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise RecordingError(
+            f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"
+        )
+    idx = [header.index(c) for c in COLUMNS]
+    rows = []
+    for lineno, row in enumerate(reader, start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        try:
+            rows.append([float(row[i]) for i in idx])
+        except (ValueError, IndexError):
+            raise RecordingError(
+                f"{path}:{lineno}: expected 7 numbers, got {row!r:.80}") from None
     data = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
     if len(data) < 2:
         raise RecordingError(f"{path}: fewer than two samples")
@@ -127,7 +160,8 @@ def import_csv(
     arrays = [read_csv(s.path) for s in sensors]
     infos = []
     for s, data in zip(sensors, arrays, strict=True):
-        rate = float(s.sidecar.get("fs_hz") or round(1.0 / float(np.median(np.diff(data[:, 0])))))
+        rate = sidecar_rate(s.sidecar, s.path) or float(
+            round(1.0 / float(np.median(np.diff(data[:, 0])))))
         try:
             infos.append(
                 SensorInfo(

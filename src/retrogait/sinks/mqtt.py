@@ -664,7 +664,6 @@ class MqttSink(Sink):
                 and self.stats.connects == 0
                 and isinstance(error, aiomqtt.MqttError)
                 and _maybe_protocol_problem(error)
-                and not isinstance(error.__context__, OSError)
             ):
                 # never connected yet: a broker that refuses MQTT 5 (code 132) or does not
                 # answer a v5 CONNECT at all (amqtt 0.12) gets the other version next time

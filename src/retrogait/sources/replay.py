@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,6 +27,16 @@ class ReplaySource(Source):
         self.speed = speed
         self.reader = RecordingReader(self.path)
         self.header = self.reader.header
+        self.stop_reason = ""
+        self.last_t = 0.0
+        self._stop = asyncio.Event()
+
+    def stop(self, reason: str = "stopped") -> None:
+        """End the replay cleanly after the current item (e.g. from a SIGTERM handler): the
+        flow then finishes as at the end of the file (summary, MQTT offline status)."""
+        if not self.stop_reason:
+            self.stop_reason = reason
+        self._stop.set()
 
     @property
     def sensors(self) -> list[SensorInfo]:
@@ -46,11 +57,15 @@ class ReplaySource(Source):
                 due = t0_wall + (item.t - t0_rec) / self.speed
                 delay = due - time.monotonic()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), delay)
             else:
                 n += 1
                 if n % 32 == 0:
                     await asyncio.sleep(0)  # let other tasks (MQTT, signals) run
+            if self._stop.is_set():
+                return
+            self.last_t = item.t
             yield item
 
 
