@@ -44,10 +44,10 @@ PROPERTY = settings(max_examples=int(os.environ.get("RETROGAIT_FUZZ_EXAMPLES", "
 
 @pytest.fixture(scope="module")
 def sim_lines(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    """An 8 s two-foot backward run from the simulator (real strides, steps, cadence)."""
+    """A 12 s two-foot backward run from the simulator (real strides, steps, cadence)."""
     path = tmp_path_factory.mktemp("fuzz") / "sim.jsonl"
     subprocess.run([sys.executable, "-m", "retrogait", "simulate", "--scenario", "backward_run",
-                    "--duration", "8", "-o", str(path)], check=True, capture_output=True,
+                    "--duration", "12", "-o", str(path)], check=True, capture_output=True,
                    timeout=120)
     return path.read_bytes().splitlines(keepends=True)
 
