@@ -37,8 +37,9 @@ from retrogait.session import _NO_LIMIT, BlockColumns, GaitSession, SensorStats
 
 log = logging.getLogger(__name__)
 
-CACHE_LAYOUT = 1
-"""Version of the cache's array layout; a change invalidates every cache."""
+CACHE_LAYOUT = 2
+"""Version of the cache's array layout; a change invalidates every cache (2: the reader skips
+non-finite and out-of-order records, so caches of layout 1 may hold what it now skips)"""
 
 
 @dataclass
@@ -157,7 +158,7 @@ def _load(cpath: Path, key: str, session: GaitSession
         groups = [(int(seq), [parse_event(e) for e in evs], bool(fuse))
                   for seq, evs, fuse in meta["groups"]]
         read = ReadStats(**meta["read"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # unreadable or foreign: rebuild
+    except Exception as exc:  # unreadable, foreign or crafted (BadZipFile, ...): rebuild
         log.debug("column cache %s not used: %s", cpath, exc)
         return None
     for sid, (cols, stats) in restored.items():
