@@ -91,7 +91,7 @@ def check_output(
         if parent.exists():
             raise ConfigError(f"{p}: {parent} is a file, not a folder")
         if not make_parent:
-            raise ConfigError(f"{p}: no such folder {parent}")
+            raise ConfigError(f"{p}: folder {parent} does not exist")
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -454,7 +454,7 @@ def test_report_into_an_existing_file_and_export_into_a_folder(tmp_path: Path,
     assert existing.read_text() == "keep me\n"
     one_line_error(cli("export", small, "--strides", tmp_path), "is a folder")
     one_line_error(cli("export", small, "--strides", tmp_path / "no" / "such" / "x.csv"),
-                   "no such folder")
+                   "does not exist")
 
 
 # ------------------------------------------------------------------ 10. smaller
@@ -501,7 +501,7 @@ def test_export_and_report_warn_on_a_cut_off_recording(tmp_path: Path, small: Pa
 
 def test_a_broken_profile_file_blocks_only_its_own_profile(tmp_path: Path, small: Path) -> None:
     """$RETROGAIT_PROFILE_DIR adds to the bundled profiles; a broken file there only matters
-    to a command that asks for it."""
+    to a command that asks for it (an explicit --profiles-dir is used alone)."""
     mine = tmp_path / "profiles"
     mine.mkdir()
     (mine / "broken.toml").write_text("name = [unclosed\n")

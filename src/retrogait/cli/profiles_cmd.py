@@ -16,8 +16,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="list (default) or show one profile")
     p.add_argument("name", nargs="?", help="profile name (show only)")
     p.add_argument("--profiles-dir", "--dir", dest="dir", metavar="DIR",
-                   help="a profile folder added to $RETROGAIT_PROFILE_DIR and the bundled "
-                   "profiles (its files win on equal names; --dir: old name)")
+                   help="read the profiles of this folder only (default: the bundled ones plus "
+                   "$RETROGAIT_PROFILE_DIR; --dir: old name)")
     p.set_defaults(func=run)
 
 

@@ -37,12 +37,13 @@ def default_profile_dir() -> Path:
 
 
 def profile_dirs(directory: str | Path | None = None) -> list[Path]:
-    """Where profiles are found, highest priority first: ``directory`` (``profile_dir`` in the
-    config, ``--dir``), then ``$RETROGAIT_PROFILE_DIR``, then the bundled profiles. Each *adds*
-    to the ones after it; a file there with the name of a bundled profile replaces it."""
-    dirs = []
+    """Where profiles are found, highest priority first. An explicit ``directory``
+    (``--profiles-dir``, ``profile_dir`` in the config) is used alone: exactly the profiles in
+    it. Otherwise ``$RETROGAIT_PROFILE_DIR`` *adds* to the bundled profiles (a file there with
+    the name of a bundled profile replaces it)."""
     if directory is not None:
-        dirs.append(Path(directory).expanduser())
+        return [Path(directory).expanduser()]
+    dirs = []
     env = os.environ.get(PROFILE_DIR_ENV)
     if env:
         dirs.append(Path(env).expanduser())
