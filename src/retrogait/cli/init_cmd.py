@@ -4,7 +4,6 @@ finds supported ones (the first two become the left and right foot; check which 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -80,24 +79,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _scan(args: argparse.Namespace) -> tuple[list[tuple[str, str, int]], str]:
     """(address, profile, rssi) of supported sensors in reach, strongest first; or a reason."""
-    from retrogait.profiles import load_profiles
-    from retrogait.sources.ble import BleOptions, SeenDevice, scan
-
-    profiles = load_profiles(args.profiles_dir)
-    options = BleOptions(adapter=args.adapter)
-
-    async def go() -> list[SeenDevice]:
-        if args.emulate is not None:
-            from retrogait.sources.emulated import EmulatedWorld, devices_from_recording
-
-            world = EmulatedWorld(devices_from_recording(args.emulate))
-            options.scanner_backend = world.scanner_backend()
-        return await scan(profiles, args.timeout, options)
+    from retrogait.cli.scan_cmd import find_sensors
 
     if sys.stderr.isatty() and not args.quiet:
         print(f"scanning for {args.timeout:g} s ...", file=sys.stderr)
     try:
-        found = asyncio.run(go())
+        found = find_sensors(args)
     except Exception as exc:  # bleak: Bluetooth off, no adapter, no permission
         return [], f" (scan failed: {' '.join(str(exc).split()) or type(exc).__name__})"
     seen = [(d.address, d.profiles[0], d.rssi) for d in found if d.profiles]

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from retrogait.profiles import load_profiles
+
+if TYPE_CHECKING:
+    from retrogait.sources.ble import SeenDevice
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,8 +24,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from retrogait.sources.ble import BleOptions, SeenDevice, scan
+def find_sensors(args: argparse.Namespace, include_unknown: bool = False) -> list[SeenDevice]:
+    """Scan for ``args.timeout`` s (``args``: profiles_dir, adapter, timeout, emulate) and return
+    what the scan saw; with ``args.emulate`` a recording's sensors stand in for real ones.
+    Bleak's errors (Bluetooth off, no adapter, no permission) propagate."""
+    from retrogait.sources.ble import BleOptions, scan
 
     profiles = load_profiles(args.profiles_dir)
     options = BleOptions(adapter=args.adapter)
@@ -32,10 +39,14 @@ def run(args: argparse.Namespace) -> int:
 
             world = EmulatedWorld(devices_from_recording(args.emulate))
             options.scanner_backend = world.scanner_backend()
-        return await scan(profiles, args.timeout, options, include_unknown=args.all)
+        return await scan(profiles, args.timeout, options, include_unknown=include_unknown)
 
+    return asyncio.run(go())
+
+
+def run(args: argparse.Namespace) -> int:
     try:
-        found = asyncio.run(go())
+        found = find_sensors(args, include_unknown=args.all)
     except Exception as exc:  # bleak: Bluetooth off, no adapter, no permission
         from bleak.exc import BleakError
 

@@ -28,7 +28,6 @@ Example::
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from retrogait.errors import ConfigError
 from retrogait.mounting import Mounting
 from retrogait.profiles import find_profile
 from retrogait.profiles.loader import format_validation_error
+from retrogait.profiles.schema import checked_regex
 from retrogait.recording.format import ID_PATTERN, Placement, SensorInfo
 from retrogait.sinks.alert_cmd import AlertSettings
 from retrogait.sinks.cues.planner import CueSettings
@@ -76,12 +76,7 @@ class DeviceConfig(_Strict):
     @classmethod
     def _regex(cls, v: str | None) -> str | None:
         """The name is a regular expression: a bad one is a config error, not a silent miss."""
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"name {v!r} is not a valid regular expression: {exc}") from None
-        return v
+        return checked_regex(v)
 
     def to_sensor(self, profile_dir: Path | None = None) -> BleDevice:
         profile = find_profile(self.profile, profile_dir)

@@ -23,6 +23,17 @@ def normalize_uuid(value: str) -> str:
     return v
 
 
+
+def checked_regex(pattern: str | None) -> str | None:
+    """``pattern`` unchanged when it is a valid regular expression (or None); a ValueError
+    naming the problem otherwise, so a bad device-name pattern fails when its file loads."""
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+    return pattern
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,12 +82,7 @@ class Match(_Strict):
     @field_validator("name_pattern")
     @classmethod
     def _regex(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
-        return v
+        return checked_regex(v)
 
 
 class Gatt(_Strict):
