@@ -4,14 +4,15 @@
     .venv/bin/python tools/bench_cues.py [--speed 1] [--player "aplay -q -D null ..."]
 
 Replays the demo recording in real time through the whole flow (the same event loop as
-``replay --cues audio``) with a cue on every stride-closing landing whose stride is outside a
-contact-time band (at most one per second, so no cue waits for another), played by a real player
-process (default: ``aplay`` on ALSA's null device: there is no sound card here). Prints:
+``replay --cues audio``) with the rearfoot cue given on every landing event (the demo's backward
+landings are forefoot, so the bench's planner ignores the foot-strike class; at most one cue per
+second, so no cue waits for another), played by a real player process (default: ``aplay`` on
+ALSA's null device: there is no sound card here). Prints:
 
 - the sink's latency: from the event reaching the cue sink to the real-time slot of the cue's
   first sample in the stream written to the player (LiveAudio.latency_s);
-- the pipeline's detection delay of the same events (emitted_at_s - t_s: the landing happened
-  that long before the pipeline could decide it);
+- the pipeline's detection delay of the same landings (emitted_at_s - t_s: the foot touched
+  down that long before the pipeline could decide it);
 - the sum of the two p95s plus the player buffer asked for (PLAYER_BUFFER_S; not measurable
   without a sound card): landing -> sound, target p95 <= 200 ms.
 """
@@ -36,15 +37,25 @@ def pct(values: list[float], q: float) -> float:
 
 async def run(args: argparse.Namespace) -> None:
     from retrogait.cli.replay_cmd import replay
-    from retrogait.events import Event
-    from retrogait.sinks.cues import CueSettings, CueSink, LiveAudio
+    from retrogait.events import Event, LandingEvent
+    from retrogait.sinks.cues import CuePlanner, CueSettings, CueSink, LiveAudio
+    from retrogait.sinks.cues.planner import Cue
     from retrogait.sinks.cues.sounds import RATE_HZ
 
-    settings = CueSettings(contact_band_ms=(1.0, 2.0), band_strides=1, summary_every_s=None,
-                           min_interval_s={"contact_high": 1.0})
+    settings = CueSettings(summary_every_s=None, min_interval_s={"rearfoot": 1.0})
+
+    class EveryLanding(CuePlanner):
+        """The rearfoot rule without its foot-strike and direction conditions."""
+
+        def add(self, event: Event) -> list[Cue]:
+            if isinstance(event, LandingEvent):
+                return self._give(Cue("rearfoot", event.emitted_at_s))
+            return []
+
     player = shlex.split(args.player or f"aplay -q -D null -t raw -f S16_LE -r {RATE_HZ} -c 1 -")
     out = LiveAudio(settings, player)
     sink = CueSink(out, settings)
+    sink.planner = EveryLanding(settings)
     delays: list[float] = []
 
     class Delay(CueSink):

@@ -45,10 +45,10 @@ from retrogait.sources.base import SourceItem
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 0.06
+LEAD_S = 0.04
 """Sound written ahead of real time, s: the added cue latency, and the margin against a late
 writer wake-up (a gap would be a click)."""
-BLOCK_S = 0.02
+BLOCK_S = 0.01
 """Writer period, s."""
 PLAYER_BUFFER_S = 0.05
 """Buffer asked of the player (aplay --buffer-time, pacat --latency-msec), s."""
