@@ -19,7 +19,7 @@ from retrogait.recording.reader import RecordingReader
 from retrogait.sources.base import ConnectionChange
 
 from .conftest import Broker
-from .test_mqtt_e2e import CLI, Collector, analyze, event_lines, final_status, session_summary
+from .mqtt_helpers import CLI, Collector, analyze, event_lines, final_status, session_summary
 
 SECRET = "s3cr3t-pa55word-never-logged"
 

@@ -19,7 +19,7 @@ from retrogait.insights.summary import SessionSummary
 from retrogait.sinks.mqtt import DaemonStatus
 
 from .conftest import free_port
-from .test_mqtt_e2e import CLI
+from .mqtt_helpers import CLI
 
 try:
     import amqtt  # noqa: F401

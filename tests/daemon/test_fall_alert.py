@@ -20,7 +20,7 @@ from retrogait.simulate.body import simulate_body, write_body_recording
 from retrogait.sinks.alert_cmd import AlertCommandSink, AlertSettings
 
 from .conftest import Broker
-from .test_mqtt_e2e import CLI, Collector
+from .mqtt_helpers import CLI, Collector
 
 
 def _fall_recording(tmp: Path, name: str, hold_s: float | None) -> Path:

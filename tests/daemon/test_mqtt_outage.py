@@ -11,7 +11,7 @@ from retrogait.events import CadenceEvent, parse_event
 from retrogait.sinks.mqtt import INFLIGHT, DaemonStatus, MqttSettings, MqttSink
 
 from .conftest import Broker
-from .test_mqtt_e2e import CLI, Collector, analyze, event_lines, final_status, session_summary
+from .mqtt_helpers import CLI, Collector, analyze, event_lines, final_status, session_summary
 
 
 def dedupe_resent(lines: list[str]) -> tuple[list[str], int]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from retrogait.insights.history import History
 
-from .test_mqtt_e2e import CLI
+from .mqtt_helpers import CLI
 
 
 def test_run_sigterm_stores_history_and_replay_only_when_asked(
