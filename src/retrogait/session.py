@@ -25,7 +25,7 @@ from retrogait.pipeline.sensor import foot_of
 from retrogait.pipeline.trunk import TRUNK_PLACEMENTS, TrunkPipeline
 from retrogait.profiles import FirmwareProfile, find_profile
 from retrogait.recording.format import IMPORTED_PROFILE, SensorInfo
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sources.base import (
     ConnectionChange,
     DecodedSamples,

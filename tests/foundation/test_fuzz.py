@@ -32,7 +32,7 @@ from retrogait.profiles import load_profiles
 from retrogait.recording.csv_import import read_csv, read_sidecar, sidecar_rate
 from retrogait.recording.reader import RecordingReader
 from retrogait.session import GaitSession, analyze_items, run_source
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sources.replay import ReplaySource
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]

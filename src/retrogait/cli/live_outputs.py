@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrogait.errors import ConfigError
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 
 if TYPE_CHECKING:
     from retrogait.sinks.cues import CueSettings

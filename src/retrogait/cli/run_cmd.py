@@ -15,7 +15,7 @@ from retrogait.errors import ConfigError
 if TYPE_CHECKING:  # bleak and aiomqtt load only when the command runs
     from retrogait.daemon.config import DaemonConfig
     from retrogait.daemon.runner import DaemonResult
-    from retrogait.sinks.base import Sink
+    from retrogait.sink import Sink
 
 DEFAULT_CONFIG = Path("retrogait.toml")
 

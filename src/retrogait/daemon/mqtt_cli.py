@@ -12,7 +12,7 @@ from retrogait.errors import ConfigError
 
 if TYPE_CHECKING:  # heavy imports (aiomqtt, paho) only when MQTT is used
     from retrogait.recording.format import SensorInfo
-    from retrogait.sinks.base import Sink
+    from retrogait.sink import Sink
     from retrogait.sinks.mqtt import MqttSettings, MqttSink
     from retrogait.sources.replay import ReplaySource
 

@@ -29,7 +29,7 @@ from retrogait.events import (
     StrideEvent,
     TrunkStepEvent,
 )
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sources.base import ConnectionChange, DecodedSamples, Notification, SourceItem
 
 STALE_S = 2.0

@@ -8,7 +8,7 @@ from typing import Any
 
 from retrogait.events import Event
 from retrogait.insights.summary import SessionSummary, SummaryBuilder
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sources.base import SourceItem
 
 

@@ -1,6 +1,6 @@
 """Sinks: where events go (console, JSON Lines file, MQTT)."""
 
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sinks.console import ConsoleSink
 from retrogait.sinks.jsonl import JsonlSink
 

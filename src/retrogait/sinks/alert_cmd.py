@@ -17,7 +17,7 @@ import shlex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from retrogait.events import Event
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from retrogait.events import (
     StrideEvent,
     TrunkStepEvent,
 )
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sources.base import SourceItem
 
 

@@ -14,7 +14,7 @@ from typing import IO
 
 from retrogait.events import Event
 from retrogait.outfiles import AtomicFile, os_error
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 
 
 class JsonlSink(Sink):

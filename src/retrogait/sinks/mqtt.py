@@ -62,7 +62,7 @@ from retrogait.errors import ConfigError
 from retrogait.events import STOPPED_DETAIL, Event, Foot, SensorStatusEvent
 from retrogait.insights.summary import SummaryBuilder
 from retrogait.recording.format import ID_PATTERN
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sources.base import SourceItem
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ import numpy as np
 
 from retrogait.errors import ConfigError
 from retrogait.events import Event
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sinks.cues.planner import Cue, CuePlanner, CueSettings
 from retrogait.sinks.cues.sounds import (
     RATE_HZ,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrogait.events import Event
-from retrogait.sinks.base import Sink
+from retrogait.sink import Sink
 from retrogait.sinks.web.hub import WebHub
 from retrogait.sources.base import DecodedSamples, Notification, SourceItem
 
