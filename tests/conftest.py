@@ -1,10 +1,13 @@
-"""Shared fixtures: paths to the repository and its bundled data (real recordings in tests/data)."""
+"""Shared fixtures: paths to the repository and its bundled data (real recordings in tests/data),
+and a real MQTT broker for the whole test session (tests/broker.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.broker import Broker
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA = REPO / "tests" / "data"
@@ -19,3 +22,11 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    b = Broker(tmp_path_factory.mktemp("broker"))
+    b.start()
+    yield b
+    b.stop()

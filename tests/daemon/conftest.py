@@ -1,124 +1,17 @@
-"""Fixtures for the daemon tests: a real MQTT broker on a free loopback port, recordings.
-
-The broker is ``mosquitto`` when it is on PATH; otherwise the embedded amqtt broker in a child
-process (MQTT 3.1.1 only). On CI (``$CI`` set) Mosquitto is required and its absence fails.
-Never the system broker on 1883.
-"""
+"""Fixtures for the daemon tests: a broker of the test's own (it may stop and restart it),
+recordings. The session-wide ``broker`` fixture is in tests/conftest.py."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import random
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.broker import Broker
 
 from .helpers import make_recording
-
-
-def free_port() -> int:
-    """A free loopback port below the kernel's ephemeral range. Inside that range a client that
-    connects before the server listens (a broker starting or restarting) can be given the very
-    port it dials as its own and connect to itself (TCP self-connect), which then takes the port
-    from the server: seen as "address already in use" for the embedded broker."""
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
-        low = int(fh.read().split()[0])
-    for port in random.sample(range(max(1024, low - 12000), low), 500):
-        with socket.socket() as s, contextlib.suppress(OSError):
-            s.bind(("127.0.0.1", port))
-            return port
-    raise RuntimeError("no free loopback port below the ephemeral range")
-
-
-def _wait_port(port: int, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"broker did not listen on 127.0.0.1:{port} within {timeout} s")
-
-
-_AMQTT_SCRIPT = """
-import asyncio, sys
-from retrogait.sinks.mqtt import EmbeddedBroker
-async def main():
-    async with EmbeddedBroker(port=int(sys.argv[1])):
-        await asyncio.Event().wait()
-asyncio.run(main())
-"""
-
-
-class Broker:
-    """A broker process we own: start, stop (SIGTERM), restart on the same port."""
-
-    def __init__(self, workdir: Path, persistence: bool = False) -> None:
-        self.workdir = workdir
-        self.port = free_port()
-        self.persistence = persistence
-        self.mosquitto = shutil.which("mosquitto") or (
-            "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
-        )
-        if self.mosquitto is None and os.environ.get("CI"):
-            pytest.fail("CI requires Mosquitto on PATH (apt-get install mosquitto)")
-        self.kind = "mosquitto" if self.mosquitto else "amqtt"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    @property
-    def supports_v5(self) -> bool:
-        return self.kind == "mosquitto"
-
-    def start(self) -> None:
-        assert self.proc is None
-        log = open(self.workdir / f"broker-{self.port}.log", "ab")  # noqa: SIM115
-        if self.mosquitto:
-            conf = self.workdir / f"mosquitto-{self.port}.conf"
-            lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true"]
-            if self.persistence:
-                lines += ["persistence true", f"persistence_location {self.workdir}/",
-                          "autosave_interval 3600"]
-            else:
-                lines.append("persistence false")
-            if os.geteuid() == 0:
-                lines.append("user root")  # keep access to the temp dir
-            conf.write_text("\n".join(lines) + "\n")
-            cmd = [self.mosquitto, "-c", str(conf)]
-        else:
-            cmd = [sys.executable, "-c", _AMQTT_SCRIPT, str(self.port)]
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
-        log.close()
-        _wait_port(self.port)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-            self.proc = None
-
-
-@pytest.fixture(scope="session")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    b = Broker(tmp_path_factory.mktemp("broker"))
-    b.start()
-    yield b
-    b.stop()
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import aiomqtt
+from tests.broker import Broker
 
 from retrogait.insights.summary import SessionSummary
 from retrogait.sinks.mqtt import DaemonStatus
-
-from .conftest import Broker
 
 CLI = [sys.executable, "-m", "retrogait"]
 

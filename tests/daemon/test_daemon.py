@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.broker import Broker
 
 from retrogait.daemon.config import DaemonConfig, load_config
 from retrogait.errors import ConfigError
@@ -18,7 +19,6 @@ from retrogait.insights.history import History
 from retrogait.recording.reader import RecordingReader
 from retrogait.sources.base import ConnectionChange
 
-from .conftest import Broker
 from .mqtt_helpers import CLI, Collector, analyze, event_lines, final_status, session_summary
 
 SECRET = "s3cr3t-pa55word-never-logged"

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
-
-from .conftest import Broker
+from tests.broker import Broker
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "recordings" / "demo_backward_run.jsonl.gz"

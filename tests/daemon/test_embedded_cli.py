@@ -13,12 +13,12 @@ import subprocess
 
 import aiomqtt
 import pytest
+from tests.broker import free_port
 
 from retrogait.events import StrideEvent, parse_event
 from retrogait.insights.summary import SessionSummary
 from retrogait.sinks.mqtt import DaemonStatus
 
-from .conftest import free_port
 from .mqtt_helpers import CLI
 
 try:

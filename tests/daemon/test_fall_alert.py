@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.broker import Broker
 
 from retrogait.daemon.config import load_config
 from retrogait.errors import ConfigError
@@ -19,7 +20,6 @@ from retrogait.events import FallEvent, RecoveredEvent, parse_event
 from retrogait.simulate.body import simulate_body, write_body_recording
 from retrogait.sinks.alert_cmd import AlertCommandSink, AlertSettings
 
-from .conftest import Broker
 from .mqtt_helpers import CLI, Collector
 
 

@@ -7,14 +7,13 @@ import asyncio
 import json
 
 import aiomqtt
+from tests.broker import Broker
 
 from retrogait.daemon.mqtt_cli import mqtt_sink
 from retrogait.insights.homeassistant import discovery_messages, removal_messages
 from retrogait.mounting import Mounting
 from retrogait.recording.format import SensorInfo
 from retrogait.sinks.mqtt import MqttSettings
-
-from .conftest import Broker
 
 SENSORS = [
     SensorInfo(id=i, profile="retrogait-imu", placement=p, rate_hz=200.0,

@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.broker import Broker
 
 from retrogait.events import StrideEvent, parse_event
 from retrogait.sinks.mqtt import DaemonStatus
 
-from .conftest import Broker
 from .mqtt_helpers import CLI, Collector, analyze, event_lines, session_summary
 
 

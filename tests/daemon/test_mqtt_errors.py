@@ -18,13 +18,12 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
+from tests.broker import Broker, free_port, wait_port
 
 from retrogait.daemon.config import load_config
 from retrogait.errors import ConfigError
 from retrogait.events import CadenceEvent
 from retrogait.sinks.mqtt import MqttSettings, MqttSink, describe_error, settings_for_url
-
-from .conftest import Broker, _wait_port, free_port
 
 CLI = [sys.executable, "-m", "retrogait"]
 MOSQUITTO = shutil.which("mosquitto") or (
@@ -58,7 +57,7 @@ def _start(conf_lines: list[str], workdir: Path, tls: bool = False) -> tuple[int
     log = open(workdir / f"broker-{port}.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen([mosq, "-c", str(conf)], stdout=log, stderr=log)
     log.close()
-    _wait_port(port)
+    wait_port(port)
     return port, proc
 
 

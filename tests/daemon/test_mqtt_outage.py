@@ -7,10 +7,11 @@ import asyncio
 import subprocess
 from pathlib import Path
 
+from tests.broker import Broker
+
 from retrogait.events import CadenceEvent, parse_event
 from retrogait.sinks.mqtt import INFLIGHT, DaemonStatus, MqttSettings, MqttSink
 
-from .conftest import Broker
 from .mqtt_helpers import CLI, Collector, analyze, event_lines, final_status, session_summary
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
+from tests.broker import free_port
 
 from retrogait.errors import ConfigError
 from retrogait.events import EVENT_ADAPTER, CadenceEvent, parse_event
@@ -21,8 +22,6 @@ from retrogait.sinks.mqtt import (
     MqttSink,
     parse_broker_url,
 )
-
-from .conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
+from tests.broker import free_port
 
-from daemon.conftest import free_port  # (tests/ is on sys.path: pytest rootdir import)
 from retrogait.insights.homeassistant import HomeAssistantDiscovery
 
 MOSQUITTO = shutil.which("mosquitto") or (

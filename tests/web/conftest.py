@@ -20,9 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.daemon.conftest import _wait_port, broker, free_port
-
-__all__ = ["broker", "free_port"]
+from tests.broker import free_port, wait_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "recordings" / "demo_backward_run.jsonl.gz"
@@ -109,7 +107,7 @@ class ServerProc:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
-            _wait_port(self.port, timeout=30)
+            wait_port(self.port, timeout=30)
         except RuntimeError:
             self.stop()
             raise

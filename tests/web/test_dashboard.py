@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.daemon.conftest import Broker
+from tests.broker import Broker
 
 from .conftest import ServerProc, disconnect_recording, wait_for
 

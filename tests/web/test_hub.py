@@ -14,6 +14,7 @@ import urllib.request
 from typing import Literal
 
 import pytest
+from tests.broker import free_port
 
 from retrogait.events import (
     STOPPED_DETAIL,
@@ -30,7 +31,7 @@ from retrogait.sinks.web.figures import AthleteFigures, is_alert
 from retrogait.sinks.web.hub import WebHub
 from retrogait.sinks.web.server import WebServer, parse_listen
 
-from .conftest import DEMO, free_port
+from .conftest import DEMO
 
 
 @pytest.fixture(scope="module")
