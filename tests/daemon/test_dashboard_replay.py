@@ -12,20 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
+from paho.mqtt.client import topic_matches_sub
 from tests.broker import Broker
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "recordings" / "demo_backward_run.jsonl.gz"
-
-
-def _matches(pattern: str, topic: str) -> bool:
-    p, t = pattern.split("/"), topic.split("/")
-    for i, seg in enumerate(p):
-        if seg == "#":
-            return True
-        if i >= len(t) or (seg != "+" and seg != t[i]):
-            return False
-    return len(p) == len(t)
 
 
 async def _collect(client: aiomqtt.Client, until: asyncio.Future[Any],
@@ -65,7 +56,7 @@ async def test_default_replay_feeds_the_bundled_dashboards(tmp_path: Path) -> No
             assert any(set(fields) <= set(p) for p in got[topic]), (topic, fields)
         flow = json.loads((REPO / "tools/dashboards/node-red-flow.json").read_text())
         for node in (n for n in flow if n["type"] == "mqtt in"):
-            assert any(_matches(node["topic"], t) for t in got), node["topic"]
+            assert any(topic_matches_sub(node["topic"], t) for t in got), node["topic"]
 
         # retained state after the replay: offline with its time, sensors not "connected"
         retained: dict[str, list[dict[str, Any]]] = {}

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any, get_args
 
 import pytest
+from paho.mqtt.client import topic_matches_sub as matches  # MQTT filter: + one level, # rest
 from pydantic import BaseModel
 
 from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
@@ -52,17 +53,6 @@ def topic_schema() -> dict[str, type[BaseModel]]:
     out[f"{PREFIX}/{ATHLETE}/{sink.SESSION_ROUTE.leaf}"] = SessionSummary
     out[f"{PREFIX}/{ATHLETE}/{sink.ALERT_ROUTE.leaf}"] = FallEvent  # or empty: alarm over
     return out
-
-
-def matches(pattern: str, topic: str) -> bool:
-    """MQTT topic filter matching (+ one level, # the rest)."""
-    p, t = pattern.split("/"), topic.split("/")
-    for i, seg in enumerate(p):
-        if seg == "#":
-            return True
-        if i >= len(t) or (seg != "+" and seg != t[i]):
-            return False
-    return len(p) == len(t)
 
 
 def models_for(pattern: str) -> set[type[BaseModel]]:
