@@ -27,7 +27,7 @@ import aiomqtt
 from pydantic import ValidationError
 
 from retrogait.events import parse_event
-from retrogait.sinks.mqtt import MqttSettings, _tls_context, default_client_id, parse_broker_url
+from retrogait.sinks.mqtt import MqttSettings, default_client_id, parse_broker_url, tls_context
 from retrogait.sinks.web.hub import WebHub
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class MqttFeed:
             identifier=self.settings.client_id or default_client_id("all", "dashboard"),
             protocol=protocol, keepalive=self.settings.keepalive_s,
             timeout=self.settings.timeout_s,
-            tls_context=_tls_context(self.settings) if self.address.tls else None,
+            tls_context=tls_context(self.settings) if self.address.tls else None,
             tls_insecure=self.settings.tls_insecure if self.address.tls else None,
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )

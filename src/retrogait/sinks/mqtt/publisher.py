@@ -1,28 +1,8 @@
-"""MQTT sink: gait events to a broker with aiomqtt, surviving broker outages.
+"""The MQTT sink: a bounded outage buffer that :meth:`MqttSink.emit` appends to, and a publisher
+task that drains it to the broker in order, at least once, across reconnects (see the package
+docstring, ``retrogait.sinks.mqtt``).
 
-Topic tree (``P`` = topic prefix, ``A`` = athlete id, ``S`` = sensor id; see ``docs/mqtt.md``)::
-
-    P/A/status            retained, QoS 1: DaemonStatus, online; the MQTT last will says offline
-    P/A/session           retained, QoS 1: insights SessionSummary at the end of a session
-    P/A/cadence           retained, QoS 1: CadenceEvent (MQTT 5 expiry 30 s)
-    P/A/step              QoS 1: StepEvent
-    P/A/S/landing|stride|gap|fall|recovered   QoS 1: the event models
-    P/A/alert             retained, QoS 1: the active FallEvent; emptied (retained message
-                          deleted) by the RecoveredEvent when the runner moves again
-    P/A/S/activity|status               retained, QoS 1: ActivityEvent, SensorStatusEvent
-    P/A/S/trunk_step|posture            retained, QoS 1: TrunkStepEvent, PostureEvent
-
-Payloads are exactly the pydantic models' JSON (``model_dump_json``), so ``parse_event`` reads
-them back. MQTT 5 adds content type, a per-kind message expiry and the user properties ``seq``
-(per run) and ``session`` so consumers can drop the duplicates that at-least-once delivery allows
-across a reconnect.
-
-Outages: :meth:`MqttSink.emit` only appends to a bounded buffer and never waits for the network.
-A publisher task makes a **new** aiomqtt client per connection attempt (reusing one makes paho
-re-send QoS 1 messages the application retries as well, see
-``docs/references.md`` [AIOMQTT]), reconnects with exponential backoff and jitter, and
-removes an event from the buffer only after the broker acknowledged it, so delivery is in order and
-at least once. When the buffer is full the oldest event is dropped and counted (``dropped``).
+Over 400 lines because it is one class: the buffer and the connection loop share its state.
 """
 
 from __future__ import annotations
@@ -30,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import re
 import socket
 import ssl
 import uuid
@@ -40,268 +18,37 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal, Protocol, Self
-from urllib.parse import urlsplit
+from typing import Literal, Protocol
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
 
-from retrogait import __version__
-from retrogait.errors import ConfigError
 from retrogait.events import STOPPED_DETAIL, Event, Foot, SensorStatusEvent
 from retrogait.insights.summary import SummaryBuilder
-from retrogait.recording.format import ID_PATTERN
 from retrogait.sink import Sink
+from retrogait.sinks.mqtt.diagnose import describe_error, first_leaf, maybe_protocol_problem
+from retrogait.sinks.mqtt.settings import (
+    MqttSettings,
+    default_client_id,
+    parse_broker_url,
+    tls_context,
+)
+from retrogait.sinks.mqtt.topics import (
+    ALERT_ROUTE,
+    SESSION_ROUTE,
+    DaemonStatus,
+    Route,
+    event_topic,
+    route_for,
+    topic_segment,
+)
 from retrogait.sources.base import SourceItem
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("retrogait.sinks.mqtt")  # one logger for the package (not per module)
 
-USERNAME_ENV = "RETROGAIT_MQTT_USERNAME"
-PASSWORD_ENV = "RETROGAIT_MQTT_PASSWORD"
-_SEGMENT_RE = re.compile(ID_PATTERN)
-
-
-# --------------------------------------------------------------------------------------------
-# configuration
-
-
-class MqttSettings(BaseModel):
-    """The ``[mqtt]`` table of ``retrogait.toml``.
-
-    Credentials come from here or from ``$RETROGAIT_MQTT_USERNAME`` / ``$RETROGAIT_MQTT_PASSWORD``,
-    never from the command line; the password is a secret that never appears in logs or repr.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(
-        default="mqtt://127.0.0.1:1883",
-        description="mqtt://host[:port] or mqtts://host[:port] (TLS, default port 8883)",
-    )
-    topic_prefix: str = Field(default="retrogait", description="first topic level(s)")
-    client_id: str | None = Field(
-        default=None, description="MQTT client id; default retrogait-<athlete>-<host>"
-    )
-    username: str | None = None
-    password: SecretStr | None = None
-    protocol: Literal["auto", "5", "3.1.1"] = Field(
-        default="auto", description="auto: MQTT 5, falling back to 3.1.1 if the broker refuses"
-    )
-    buffer_events: int = Field(
-        default=10000, ge=1, description="events kept while the broker is away; older are dropped"
-    )
-    keepalive_s: int = Field(default=15, ge=5, description="MQTT keepalive, s")
-    timeout_s: float = Field(default=5.0, gt=0, description="per-operation timeout, s")
-    backoff_min_s: float = Field(default=0.5, gt=0, description="first reconnect delay, s")
-    backoff_max_s: float = Field(default=30.0, gt=0, description="longest reconnect delay, s")
-    close_timeout_s: float = Field(
-        default=10.0, ge=0, description="at shutdown, how long to try to deliver the buffer, s"
-    )
-    tls_ca_file: Path | None = Field(default=None, description="CA bundle for mqtts://")
-    tls_cert_file: Path | None = Field(default=None, description="client certificate (mTLS)")
-    tls_key_file: Path | None = Field(default=None, description="client key (mTLS)")
-    tls_insecure: bool = Field(default=False, description="skip hostname verification (testing)")
-    ha_discovery: bool = Field(
-        default=False,
-        description="announce Home Assistant MQTT discovery configs (retained), again whenever "
-        "HA publishes online on <ha_discovery_prefix>/status",
-    )
-    ha_discovery_prefix: str = Field(
-        default="homeassistant", description="Home Assistant's discovery prefix"
-    )
-
-    @field_validator("topic_prefix", "ha_discovery_prefix")
-    @classmethod
-    def _prefix(cls, v: str) -> str:
-        v = v.strip("/")
-        if not v or any(not _SEGMENT_RE.match(s) for s in v.split("/")):
-            raise ValueError(f"topic prefix {v!r}: levels of letters, digits, '_', '-', '.' only")
-        return v
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        try:
-            parse_broker_url(v)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return v
-
-    @model_validator(mode="after")
-    def _tls_files(self) -> MqttSettings:
-        """TLS files must exist and load now, not fail in the publisher task later."""
-        for name in ("tls_ca_file", "tls_cert_file", "tls_key_file"):
-            path = getattr(self, name)
-            if path is not None and not Path(path).expanduser().is_file():
-                raise ValueError(f"{name} {str(path)!r}: no such file")
-        if self.tls_key_file is not None and self.tls_cert_file is None:
-            raise ValueError("tls_key_file needs tls_cert_file (the client certificate)")
-        if any((self.tls_ca_file, self.tls_cert_file)):
-            try:
-                _tls_context(self)
-            except (ssl.SSLError, OSError, ValueError) as exc:
-                raise ValueError(f"TLS files cannot be loaded: {exc}") from None
-        return self
-
-    def credentials(self) -> tuple[str | None, str | None]:
-        """(username, password) from the config, else from the environment."""
-        user = self.username or os.environ.get(USERNAME_ENV) or None
-        pw = self.password.get_secret_value() if self.password else os.environ.get(PASSWORD_ENV)
-        return user, (pw or None)
-
-
-@dataclass(frozen=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool
-
-
-def mask_url(url: str) -> str:
-    """``url`` with any password (and user name) in it replaced by ``***``, for messages."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    netloc, slash, path = rest.partition("/")
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    return f"{scheme}://{netloc}{slash}{path}"
-
-
-def parse_broker_url(url: str) -> BrokerAddress:
-    """``mqtt://host[:port]`` / ``mqtts://host[:port]``; credentials in the URL are refused.
-    Error messages never repeat a password given in the URL."""
-    shown = mask_url(url)
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # e.g. an unbalanced '[' of an IPv6 address
-        raise ConfigError(f"broker URL {shown!r}: {exc}") from None
-    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise ConfigError(
-            f"broker URL {shown!r}: use mqtt://host[:port] or mqtts://host[:port]"
-        )
-    if "@" in parts.netloc:
-        raise ConfigError(
-            f"broker URL {shown!r}: do not put credentials in the URL; set [mqtt] "
-            f"username/password in the config file or ${USERNAME_ENV} / ${PASSWORD_ENV}"
-        )
-    if not parts.hostname:
-        raise ConfigError(f"broker URL {shown!r}: no host")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f"broker URL {shown!r}: a broker URL has no path, query or fragment")
-    tls = parts.scheme in ("mqtts", "ssl")
-    try:
-        port = parts.port or (8883 if tls else 1883)
-    except ValueError:
-        raise ConfigError(f"broker URL {shown!r}: port must be a number from 1 to 65535") from None
-    return BrokerAddress(parts.hostname, port, tls)
-
-
-def topic_segment(value: str, what: str) -> str:
-    """A topic level from an id: refuses wildcards, '/', '$' and empty values."""
-    if not _SEGMENT_RE.match(value):
-        raise ConfigError(f"{what} {value!r}: use letters, digits, '_', '-', '.' (a topic level)")
-    return value
-
-
-def default_client_id(athlete: str, role: str = "") -> str:
-    """``retrogait-<athlete>-<host>``: unique per athlete and machine (one daemon per runner)."""
-    host = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:32]
-    return "-".join(p for p in ("retrogait", role, athlete, host) if p)
-
-
-# --------------------------------------------------------------------------------------------
-# messages that are not gait events
-
-
-class DaemonStatus(BaseModel):
-    """Availability of one daemon: ``P/A/status``, retained; the last will publishes offline."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["daemon_status"] = "daemon_status"
-    state: Literal["online", "offline"]
-    reason: str = Field(default="", description="why offline: stopped, connection lost (will)")
-    athlete: str
-    client_id: str
-    session_id: str
-    software: str = f"retrogait {__version__}"
-    since: datetime | None = Field(
-        default=None, description="when this state began, UTC; null in the last will, whose "
-        "payload is fixed at connect time (the broker sends it later, without a time)")
-    published_events: int = Field(default=0, description="events the broker acknowledged")
-    dropped_events: int = Field(
-        default=0, description="events dropped so far because the outage buffer overflowed"
-    )
-    reconnects: int = Field(default=0, description="broker reconnections in this run")
-    dropped_notifications: int = Field(
-        default=0, description="sensor notifications dropped so far because the acquisition "
-        "queue was full (the daemon fell behind); published again when it grows"
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# routing: topic, QoS, retain and expiry per message kind (documented in docs/mqtt.md)
-
-
-@dataclass(frozen=True)
-class Route:
-    leaf: str
-    per_sensor: bool
-    qos: int
-    retain: bool
-    expiry_s: int | None
-    why: str
-
-
-ROUTES: dict[str, Route] = {
-    "landing": Route("landing", True, 1, False, 60, "a moment in time; stale after a minute"),
-    "stride": Route("stride", True, 1, False, 60, "one record per stride; at least once"),
-    "gap": Route("gap", True, 1, False, 300, "data-quality record"),
-    "fall": Route("fall", True, 1, False, None, "an alarm: must arrive, never expires"),
-    "recovered": Route("recovered", True, 1, False, None, "the end of a fall alarm"),
-    "trunk_step": Route("trunk_step", True, 1, True, 60, "per step from a trunk sensor; the "
-                        "last is the current lean, oscillation and cadence"),
-    "posture": Route("posture", True, 1, True, None, "current posture state (lean back)"),
-    "activity": Route("activity", True, 1, True, None, "current state: late subscribers need it"),
-    "sensor_status": Route("status", True, 1, True, None, "current connection state"),
-    "cadence": Route("cadence", False, 1, True, 30, "live gauge value; expires when stale"),
-    "step": Route("step", False, 1, False, 60, "one record per step"),
-}
 INFLIGHT = 20
 """QoS 1 messages awaiting their PUBACK at once (paho's default in-flight window)"""
-STATUS_ROUTE = Route("status", False, 1, True, None, "availability; last will = offline")
-SESSION_ROUTE = Route("session", False, 1, True, None, "last session's summary")
-ALERT_ROUTE = Route("alert", False, 1, True, None, "the active fall alarm, retained until the "
-                    "runner moves again (then an empty retained message deletes it)")
-
-
-def route_for(kind: str) -> Route:
-    """The route of an event kind; a kind added to events.py later gets a per-sensor record."""
-    return ROUTES.get(kind) or Route(kind, True, 1, False, 60, "record")
-
-
-def event_topic(prefix: str, athlete: str, event: Event) -> str:
-    route = route_for(event.kind)
-    sensor = getattr(event, "sensor", None)
-    if route.per_sensor and sensor is not None:
-        return f"{prefix}/{athlete}/{sensor}/{route.leaf}"
-    return f"{prefix}/{athlete}/{route.leaf}"
-
-
-# --------------------------------------------------------------------------------------------
-# the sink
 
 
 class ConnectionHook(Protocol):
@@ -336,74 +83,6 @@ class MqttStats:
     protocol: str = ""
     last_error: str = ""
     """the cause of the last failed connection attempt, in words (refused, DNS, TLS, auth)"""
-
-
-def _tls_context(settings: MqttSettings) -> ssl.SSLContext:
-    ca = settings.tls_ca_file
-    ctx = ssl.create_default_context(cafile=str(ca.expanduser()) if ca else None)
-    if settings.tls_cert_file:
-        key = settings.tls_key_file
-        ctx.load_cert_chain(
-            str(settings.tls_cert_file.expanduser()), str(key.expanduser()) if key else None,
-        )
-    if settings.tls_insecure:
-        ctx.check_hostname = False
-    return ctx
-
-
-def _first_leaf(group: BaseExceptionGroup[aiomqtt.MqttError]) -> aiomqtt.MqttError:
-    exc: BaseException = group
-    while isinstance(exc, BaseExceptionGroup):
-        exc = exc.exceptions[0]
-    assert isinstance(exc, aiomqtt.MqttError)
-    return exc
-
-
-_AUTH_CODES = {4: "bad user name or password", 5: "not authorised",
-               134: "bad user name or password", 135: "not authorised"}
-
-
-def describe_error(exc: BaseException) -> str:
-    """Why a connection attempt failed, in words: refused, host not found (DNS), TLS (which
-    check), authentication, timeout. aiomqtt wraps socket errors in ``MqttError(str(exc))``; the
-    original error is still its ``__context__``."""
-    cause: BaseException = exc
-    while isinstance(cause, aiomqtt.MqttError) and cause.__context__ is not None:
-        cause = cause.__context__
-    rc = getattr(exc, "rc", None)
-    code = getattr(rc, "value", rc)
-    if isinstance(code, int) and code in _AUTH_CODES:
-        return (f"the broker refused the login: {_AUTH_CODES[code]} (check [mqtt] username / "
-                f"password or ${USERNAME_ENV} / ${PASSWORD_ENV})")
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        why = cause.verify_message or str(cause)
-        return (f"TLS: the broker's certificate is not trusted ({why}); set [mqtt] tls_ca_file "
-                "to the CA that signed it")
-    if isinstance(cause, ssl.SSLError):
-        why = getattr(cause, "reason", None) or cause.strerror or str(cause)
-        return f"TLS handshake failed ({why}); is the port a TLS listener?"
-    if isinstance(cause, ConnectionRefusedError):
-        return "connection refused: nothing listens on that port (is the broker running?)"
-    if isinstance(cause, socket.gaierror):
-        return f"host name not found (DNS: {cause.strerror})"
-    if isinstance(cause, TimeoutError | socket.timeout):
-        return "timed out (no answer: a firewall, a wrong port or a TLS/plain mismatch?)"
-    if isinstance(cause, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
-        return "the broker closed the connection (a TLS/plain mismatch or the broker's limits?)"
-    if isinstance(cause, OSError) and cause.strerror:
-        return cause.strerror
-    text = str(exc)
-    if "ssl" in text.lower() or "certificate" in text.lower():
-        return f"TLS: {text}"
-    return text or type(exc).__name__
-
-
-def _maybe_protocol_problem(exc: aiomqtt.MqttError) -> bool:
-    """A refusal of the protocol version, or a CONNECT left unanswered (not a refused socket)."""
-    rc = getattr(exc, "rc", None)
-    value = getattr(rc, "value", rc)
-    text = str(exc).lower()
-    return value in (1, 132) or "protocol" in text or "timed out" in text
 
 
 class MqttSink(Sink):
@@ -626,7 +305,7 @@ class MqttSink(Sink):
             will=will,
             keepalive=self.settings.keepalive_s,
             timeout=self.settings.timeout_s,
-            tls_context=_tls_context(self.settings) if self.address.tls else None,
+            tls_context=tls_context(self.settings) if self.address.tls else None,
             tls_insecure=self.settings.tls_insecure if self.address.tls else None,
             # small messages, latency matters: no Nagle delay on our side of the link
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
@@ -655,7 +334,7 @@ class MqttSink(Sink):
                     self._done.set()
                     return
             except* aiomqtt.MqttError as group:
-                error = _first_leaf(group)
+                error = first_leaf(group)
             except* (OSError, ssl.SSLError, ValueError) as group:  # e.g. the TLS context
                 error = group.exceptions[0]
             self.connected.clear()
@@ -663,7 +342,7 @@ class MqttSink(Sink):
                 self.settings.protocol == "auto"
                 and self.stats.connects == 0
                 and isinstance(error, aiomqtt.MqttError)
-                and _maybe_protocol_problem(error)
+                and maybe_protocol_problem(error)
             ):
                 # never connected yet: a broker that refuses MQTT 5 (code 132) or does not
                 # answer a v5 CONNECT at all (amqtt 0.12) gets the other version next time
@@ -760,66 +439,3 @@ class MqttSink(Sink):
                 task.cancel()
             await asyncio.gather(*inflight, return_exceptions=True)
 
-
-# --------------------------------------------------------------------------------------------
-# embedded broker (optional extra: pip install 'retrogait[embedded]')
-
-
-class EmbeddedBroker:
-    """An in-process amqtt broker on loopback (MQTT 3.1.1 only), for a laptop without a broker."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
-        self.host = host
-        self.port = port
-        self._broker: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
-
-    async def start(self) -> None:
-        try:
-            from amqtt.broker import Broker
-        except ImportError:
-            raise ConfigError(
-                "--mqtt embedded needs the optional extra: pip install 'retrogait[embedded]'"
-            ) from None
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {
-                "allow_anonymous": True}},
-        }
-        self._broker = Broker(config)
-        try:
-            await self._broker.start()
-        except Exception as exc:
-            raise ConfigError(
-                f"embedded MQTT broker could not listen on {self.host}:{self.port}: {exc}"
-            ) from None
-        log.warning("embedded MQTT broker (amqtt, MQTT 3.1.1) listening on %s", self.url)
-
-    async def stop(self) -> None:
-        if self._broker is not None:
-            await self._broker.shutdown()
-            self._broker = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-
-def settings_for_url(url: str, base: MqttSettings | None = None, **overrides: Any) -> MqttSettings:
-    """Settings with ``url`` (and overrides) replaced; ``embedded`` forces MQTT 3.1.1. A bad
-    value is a one-line :class:`ConfigError` that never repeats a password."""
-    parse_broker_url(url)
-    data = (base or MqttSettings()).model_dump()
-    data["url"] = url
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return MqttSettings.model_validate(data)
-    except ValidationError as exc:
-        parts = [f"{'.'.join(map(str, e['loc'])) or 'mqtt'}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("MQTT settings: " + "; ".join(parts)) from None
