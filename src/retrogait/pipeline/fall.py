@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrogait.events import Event, FallEvent, Foot, LandingEvent, RecoveredEvent
@@ -93,15 +94,38 @@ class _Frame:
     t: float  # time of the frame's last sample
     peak: float  # largest |acc|, m/s²
     t_peak: float
-    acc: np.ndarray  # mean specific force (3,)
+    acc: tuple[float, float, float]  # mean specific force
     gyro: float  # mean |gyro|, deg/s
     gyro_max: float
     acc_sd: float
     tilt: float = math.nan  # from up, deg
 
 
+def frame_features(t: NDArray[np.float64], acc: NDArray[np.float64], gyr: NDArray[np.float64]
+                   ) -> tuple[NDArray[np.float64], ...]:
+    """Features of whole frames at once: ``t`` (k, n) s, ``acc`` (k, n, 3) m/s², ``gyr``
+    (k, n, 3) deg/s for k frames of n samples. Returns per frame (each (k,), the mean (k, 3)):
+    time of the last sample, peak |acc| and its time, mean specific force, mean and largest
+    |gyro|, standard deviation of |acc|. Each frame's figures depend on its own samples only
+    (the same operations in the same order whatever k)."""
+    a = np.sqrt(np.add.reduce(acc * acc, axis=2))
+    g = np.sqrt(np.add.reduce(gyr * gyr, axis=2))
+    j = np.argmax(a, axis=1)
+    rows = np.arange(a.shape[0])
+    return (t[:, -1], a[rows, j], t[rows, j], acc.mean(axis=1), g.mean(axis=1), g.max(axis=1),
+            a.std(axis=1))
+
+
+def _norm(x: float, y: float, z: float) -> float:
+    return math.sqrt(x * x + y * y + z * z)
+
+
 class FallDetector:
-    """Streaming fall evidence of one sensor (foot or trunk); see the module docstring."""
+    """Streaming fall evidence of one sensor (foot or trunk); see the module docstring.
+
+    Blocks are cut into frames on the sensor's sample grid; the frame features of a block are
+    computed together (:func:`frame_features`), then each frame passes the decision steps in
+    order with plain floats."""
 
     def __init__(self, info: SensorInfo, rate_hz: float, params: FallParams | None = None
                  ) -> None:
@@ -118,50 +142,70 @@ class FallDetector:
         self._gyr = np.empty((self.n, 3))
         self._t = np.empty(self.n)
         self._k = 0  # samples in the current frame
-        self.up: np.ndarray | None = None if self.trunk else axis_vector(info.mounting.up_axis)
-        self._learn: list[np.ndarray] = []
+        up = None if self.trunk else axis_vector(info.mounting.up_axis)
+        self.up: tuple[float, float, float] | None = (
+            None if up is None else (float(up[0]), float(up[1]), float(up[2])))
+        self._learn: list[tuple[float, float, float]] = []
         self._still_run = 0  # consecutive still-and-tilted frames
         self._upright_run = 0
         self.fallen_at: float | None = None  # impact time of the open candidate
         self.tilt_limit = self.p.trunk_tilt_deg if self.trunk else self.p.foot_tilt_deg
+        self._need = round(self.p.still_s / self.p.frame_s)
 
     # --------------------------------------------------------------------------------- stream
     def process(self, block: TimedBlock) -> list[Event]:
         """Feed timed samples (sensor frame, m/s² and deg/s); returns candidate events."""
         out: list[Event] = []
-        i = 0
         m = len(block.t)
-        while i < m:
-            take = min(self.n - self._k, m - i)
-            self._acc[self._k:self._k + take] = block.acc[i:i + take]
-            self._gyr[self._k:self._k + take] = block.gyr[i:i + take]
-            self._t[self._k:self._k + take] = block.t[i:i + take]
+        n = self.n
+        i = 0
+        if self._k:  # complete the frame begun in an earlier block
+            take = min(n - self._k, m)
+            self._acc[self._k:self._k + take] = block.acc[:take]
+            self._gyr[self._k:self._k + take] = block.gyr[:take]
+            self._t[self._k:self._k + take] = block.t[:take]
             self._k += take
-            i += take
-            if self._k == self.n:
+            i = take
+            if self._k == n:
                 self._k = 0
-                out.extend(self._frame(self._make_frame()))
+                out.extend(self._frames(self._t[None], self._acc[None], self._gyr[None]))
+        whole = (m - i) // n
+        if whole:
+            j = i + whole * n
+            out.extend(self._frames(np.asarray(block.t[i:j]).reshape(whole, n),
+                                    np.asarray(block.acc[i:j]).reshape(whole, n, 3),
+                                    np.asarray(block.gyr[i:j]).reshape(whole, n, 3)))
+            i = j
+        if i < m:  # the start of the next frame
+            take = m - i
+            self._acc[:take] = block.acc[i:]
+            self._gyr[:take] = block.gyr[i:]
+            self._t[:take] = block.t[i:]
+            self._k = take
         return out
 
     def finish(self) -> list[Event]:
         return []
 
-    def _make_frame(self) -> _Frame:
-        a = np.linalg.norm(self._acc, axis=1)
-        g = np.linalg.norm(self._gyr, axis=1)
-        j = int(np.argmax(a))
-        return _Frame(float(self._t[-1]), float(a[j]), float(self._t[j]),
-                      self._acc.mean(axis=0), float(g.mean()), float(g.max()), float(a.std()))
+    def _frames(self, t: NDArray[np.float64], acc: NDArray[np.float64],
+                gyr: NDArray[np.float64]) -> list[Event]:
+        out: list[Event] = []
+        cols = [c.tolist() for c in frame_features(t, acc, gyr)]
+        for tl, peak, tp, a, gm, gx, sd in zip(*cols, strict=True):
+            out.extend(self._frame(_Frame(tl, peak, tp, (a[0], a[1], a[2]), gm, gx, sd)))
+        return out
 
-    def tilt_deg(self, acc: np.ndarray) -> float:
-        """Angle between specific force ``acc`` and the upright direction, deg (nan before
-        the trunk's up is learnt)."""
+    def tilt_deg(self, acc: Sequence[float]) -> float:
+        """Angle between specific force ``acc`` (3 floats) and the upright direction, deg
+        (nan before the trunk's up is learnt)."""
         if self.up is None:
             return math.nan
-        norm = float(np.linalg.norm(acc))
+        ax, ay, az = acc
+        norm = _norm(ax, ay, az)
         if norm < 1e-6:
             return math.nan
-        c = float(np.dot(acc, self.up)) / norm
+        ux, uy, uz = self.up
+        c = (ax * ux + ay * uy + az * uz) / norm
         return math.degrees(math.acos(max(-1.0, min(1.0, c))))
 
     def _frame(self, f: _Frame) -> list[Event]:
@@ -171,21 +215,27 @@ class FallDetector:
             self._learn.append(f.acc)
             if len(self._learn) * p.frame_s >= p.learn_s - 1e-9:
                 mean = np.mean(self._learn, axis=0)
-                self.up = mean / max(float(np.linalg.norm(mean)), 1e-9)
+                up = mean / max(float(np.linalg.norm(mean)), 1e-9)
+                self.up = (float(up[0]), float(up[1]), float(up[2]))
                 self._learn.clear()
             return []
         tilt = self.tilt_deg(f.acc)
         f.tilt = tilt
-        prev = self.frames[-2].acc if len(self.frames) > 1 else f.acc
+        ax, ay, az = f.acc
         if math.isnan(f.gyro):  # accelerometer only: the mean specific force holds still
-            quiet = float(np.linalg.norm(f.acc - prev)) < p.still_acc_m_s2
+            px, py, pz = self.frames[-2].acc if len(self.frames) > 1 else f.acc
+            quiet = _norm(ax - px, ay - py, az - pz) < p.still_acc_m_s2
         else:
             quiet = f.gyro < p.still_gyro_dps
         still = quiet and f.acc_sd < p.still_acc_m_s2
         if still and tilt < p.learn_max_deg:  # refine up while standing still
-            d = f.acc / max(float(np.linalg.norm(f.acc)), 1e-9)
-            up = self.up + 0.05 * (d - self.up)
-            self.up = up / float(np.linalg.norm(up))
+            k = max(_norm(ax, ay, az), 1e-9)
+            ux, uy, uz = self.up
+            ux += 0.05 * (ax / k - ux)
+            uy += 0.05 * (ay / k - uy)
+            uz += 0.05 * (az / k - uz)
+            k = _norm(ux, uy, uz)
+            self.up = (ux / k, uy / k, uz / k)
         out: list[Event] = []
         if self.fallen_at is not None:
             self._upright_run = self._upright_run + 1 if tilt < self.tilt_limit / 2 else 0
@@ -197,7 +247,7 @@ class FallDetector:
                 self._still_run = 0
             return out
         self._still_run = self._still_run + 1 if still and tilt > self.tilt_limit else 0
-        need = round(p.still_s / p.frame_s)
+        need = self._need
         if self._still_run != need:
             return out
         frames = list(self.frames)
