@@ -19,24 +19,30 @@ from retrogait.errors import RetrogaitError, printable
 USER_ERROR = 2
 """Exit code of an error the user can fix (bad file, option or config), as argparse uses"""
 
-# modules providing sub-commands, in the order `retrogait --help` lists them
-COMMAND_MODULES = [
-    "retrogait.cli.replay_cmd",
-    "retrogait.cli.run_cmd",
-    "retrogait.cli.scan_cmd",
-    "retrogait.cli.init_cmd",
-    "retrogait.cli.import_cmd",
-    "retrogait.cli.profiles_cmd",
-    "retrogait.cli.simulate_cmd",
-    "retrogait.cli.evaluate_cmd",
-    "retrogait.cli.report_cmd",
-    "retrogait.cli.history_cmd",
-    "retrogait.cli.export_cmd",
-    "retrogait.cli.dashboard_cmd",
-]
+# sub-command -> the module providing it, in the order `retrogait --help` lists them; a run
+# imports only its command's module (tests/foundation/test_cli_commands.py checks the table)
+COMMANDS = {
+    "replay": "retrogait.cli.replay_cmd",
+    "analyze": "retrogait.cli.analyze_cmd",
+    "run": "retrogait.cli.run_cmd",
+    "scan": "retrogait.cli.scan_cmd",
+    "init": "retrogait.cli.init_cmd",
+    "import-csv": "retrogait.cli.import_cmd",
+    "profiles": "retrogait.cli.profiles_cmd",
+    "simulate": "retrogait.cli.simulate_cmd",
+    "evaluate": "retrogait.cli.evaluate_cmd",
+    "report": "retrogait.cli.report_cmd",
+    "history": "retrogait.cli.history_cmd",
+    "export": "retrogait.cli.export_cmd",
+    "dashboard": "retrogait.cli.dashboard_cmd",
+}
+COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
+"""modules providing sub-commands, each registering its commands with ``add_parser(sub)``"""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or only of ``command``'s module when it names one
+    (what a run needs: importing every command's module costs more than most runs)."""
     parser = argparse.ArgumentParser(
         prog="retrogait",
         description="Real-time gait monitor for backward running from BLE foot IMUs.",
@@ -45,11 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_verbosity(parser, default=0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).add_parser(sub)
-    for command in set(sub.choices.values()):
-        _add_verbosity_everywhere(command)
+    for cmd in set(sub.choices.values()):
+        _add_verbosity_everywhere(cmd)
     return parser
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv``: its first argument that is not an option (the
+    options before a sub-command take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def add_verbosity(p: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
@@ -71,7 +84,8 @@ def _add_verbosity_everywhere(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),  # -q keeps warnings

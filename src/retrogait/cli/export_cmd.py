@@ -55,7 +55,7 @@ def run_export(args: argparse.Namespace) -> int:
         check_output(out, [args.recording, *(o for o, _ in outputs[:i])], what)
     session = analyze_recording(args.recording, body_mass_kg=args.body_mass,
                                 profile_dir=args.profiles_dir)
-    from retrogait.cli.replay_cmd import warn_read, warn_summary
+    from retrogait.cli.analyze_cmd import warn_read, warn_summary
 
     warn_read(args.recording, session.stats)
     warn_summary(session.summary)

@@ -77,8 +77,8 @@ def run_history(args: argparse.Namespace) -> int:
                 print(printable(f"removed {sid} from {h.path}"))
             return 0
         if args.history_action == "add":
+            from retrogait.cli.analyze_cmd import warn_read, warn_summary
             from retrogait.cli.progress import Steps
-            from retrogait.cli.replay_cmd import warn_read, warn_summary
             from retrogait.insights.recording import analyze_recording
             from retrogait.recording.reader import RecordingReader
 

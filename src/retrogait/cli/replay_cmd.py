@@ -1,4 +1,5 @@
-"""``retrogait replay`` (timed like live data) and ``retrogait analyze`` (offline, full speed)."""
+"""``retrogait replay``: the whole flow on a recording, timed like live data or as fast as
+possible (``retrogait analyze`` is in :mod:`retrogait.cli.analyze_cmd`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ import sys
 from pathlib import Path
 
 from retrogait.cli import event_loop
+from retrogait.cli.analyze_cmd import add_profiles_dir, check_recording, warn_read, warn_summary
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
-from retrogait.errors import RecordingError, printable
 from retrogait.insights.sink import SummarySink, summary_sink_for
-from retrogait.insights.summary import SessionSummary, format_summary, summary_warnings
-from retrogait.outfiles import check_output, open_atomic
-from retrogait.recording.reader import ReadStats
+from retrogait.insights.summary import SessionSummary, format_summary
+from retrogait.outfiles import check_output
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink
 from retrogait.sources.replay import ReplaySource, recording_duration
@@ -63,27 +63,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     event_loop.add_event_loop_argument(p)
     p.set_defaults(func=run_replay)
 
-    a = sub.add_parser("analyze", help="analyse a recording offline and write its events")
-    a.add_argument("recording", type=Path, help="recording to analyse (.jsonl or .jsonl.gz)")
-    a.add_argument("-o", "--output", "--events", dest="events", type=Path, metavar="EVENTS",
-                   help="write the events as JSON Lines to this file (default: only print the "
-                   "summary; --events: old name)")
-    add_profiles_dir(a)
-    a.add_argument("--no-cache", dest="cache", action="store_false",
-                   help="neither read nor write the column cache NAME.columns.npz beside the "
-                   "recording (it makes the next analysis of the same file several times faster)")
-    a.set_defaults(func=run_analyze)
-
-
-def _check(path: Path) -> None:
-    if not path.exists():
-        raise RecordingError(f"{path}: no such recording")
-
-
-def add_profiles_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: the bundled firmware_profiles/)")
-
 
 async def replay(path: Path, speed: float | None, sinks: list[Sink], offline: bool = False,
                  profiles_dir: Path | None = None) -> ReplaySource:
@@ -123,22 +102,8 @@ def _report_stats(source: ReplaySource) -> None:
     warn_read(source.path, source.stats)
 
 
-def warn_summary(result: SessionSummary | None) -> None:
-    """The summary's warnings (:func:`summary_warnings`) on stderr."""
-    if result is not None:
-        for w in summary_warnings(result):
-            print(f"retrogait: warning: {w}", file=sys.stderr)
-
-
-def warn_read(path: Path, stats: ReadStats) -> None:
-    """One warning line on stderr per thing a user should know about a read recording (cut
-    off, records skipped, trailing garbage)."""
-    for w in stats.warnings():
-        print(printable(f"retrogait: warning: {path}: {w}"), file=sys.stderr)
-
-
 def run_replay(args: argparse.Namespace) -> int:
-    _check(args.recording)
+    check_recording(args.recording)
     from retrogait.cli.progress import wanted
 
     # --speed max: a progress bar instead of event lines, drawn on a terminal only
@@ -210,28 +175,3 @@ def _store(result: SessionSummary, path: Path | None) -> None:
             print(f"retrogait: warning: {exc}", file=sys.stderr)
             return
         print(f"stored session {result.session_id} in the history {h.path}", file=sys.stderr)
-
-
-def run_analyze(args: argparse.Namespace) -> int:
-    from retrogait.insights.summary import SummaryBuilder
-    from retrogait.offline import analyze_file
-
-    _check(args.recording)
-    if args.events:
-        check_output(args.events, [args.recording], "events file", make_parent=True)
-    # the whole file at once (offline.py): same events as streaming, a column cache beside it
-    result = analyze_file(args.recording, profile_dir=args.profiles_dir, cache=args.cache)
-    if args.events:
-        with open_atomic(args.events, "w", encoding="utf-8") as fh:
-            fh.write("".join(e.model_dump_json() + "\n" for e in result.events))
-    warn_read(args.recording, result.read)
-    h = result.header
-    builder = SummaryBuilder(athlete=h.athlete, recording=str(args.recording),
-                             started_at=h.created, sensors=[s.id for s in h.sensors])
-    for t in (result.t_first, result.t_last):
-        if t is not None:
-            builder.observe(t)
-    summary = builder.add_all(result.events).summary()
-    warn_summary(summary)
-    print(format_summary(summary))
-    return 0

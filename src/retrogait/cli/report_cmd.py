@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from retrogait.cli.replay_cmd import warn_read, warn_summary
+    from retrogait.cli.analyze_cmd import warn_read, warn_summary
     from retrogait.insights.history import History
     from retrogait.insights.recording import analyze_recording
     from retrogait.insights.report import write_report
