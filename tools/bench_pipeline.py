@@ -10,7 +10,9 @@
    ``retrogait analyze`` did before the column cache (``GaitSession.analyze``): × real time
    per sensor; whole process: ``retrogait analyze REC`` (a child process: interpreter start,
    imports, reading, pipeline, summary) and ``retrogait.analyze(REC)``, each without and with
-   the column cache beside the recording (``retrogait.offline``), side by side;
+   the column cache beside the recording (``retrogait.offline``), side by side, and the
+   phases of a cached ``retrogait analyze`` (start + imports, cache, gait, falls, fusion,
+   summary);
 2. streaming: the same samples in notification-sized blocks (4 samples, as a 200 Hz BLE sensor
    sends them): CPU share of one core at real-time rate per sensor;
 3. memory: ``--minutes`` of two-sensor streaming (tiled data), RSS sampled along the way.
@@ -134,6 +136,70 @@ def whole_process(rec: Path, sensor_s: float, repeat: int) -> None:
               f"{repeat}) = {sensor_s / cpu:.0f}x real time per sensor (target >= 3000x)")
 
 
+def phases(rec: Path, sensor_s: float, repeat: int) -> None:
+    """Where a cached ``retrogait analyze REC`` spends its CPU: interpreter start and the
+    imports of the command (a child process), then in this process (median of ``repeat``):
+    loading the column cache, the gait pipelines, the fall evidence, the rest of the flush
+    (fusion, event routing) and the summary."""
+    from retrogait import offline
+    from retrogait.insights.summary import SummaryBuilder, format_summary
+    from retrogait.pipeline.fall import FallDetector
+    from retrogait.pipeline.trunk import TrunkPipeline
+
+    imports = ("from retrogait.cli import build_parser; build_parser('analyze'); "
+               "import retrogait.offline, retrogait.insights.summary")
+
+    def child(code: str) -> float:
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+
+    spent: dict[str, float] = {}
+
+    def timed(owner: object, name: str, label: str) -> None:
+        orig = getattr(owner, name)
+
+        def wrapper(*a, **k):  # type: ignore[no-untyped-def]
+            c0 = time.process_time()
+            try:
+                return orig(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - c0
+
+        setattr(owner, name, wrapper)
+
+    timed(offline, "_load", "cache load")
+    timed(SensorPipeline, "process", "gait pipelines")
+    timed(TrunkPipeline, "process", "gait pipelines")
+    timed(FallDetector, "process", "fall evidence")
+    offline.analyze_file(rec)  # the cache exists
+    rows: dict[str, list[float]] = {"interpreter start + imports": [], "cache load": [],
+                                    "gait pipelines": [], "fall evidence": [],
+                                    "fusion, routing": [], "summary": [], "total": []}
+    for _ in range(repeat):
+        rows["interpreter start + imports"].append(child(imports))
+        spent.clear()
+        c0 = time.process_time()
+        r = offline.analyze_file(rec)
+        c1 = time.process_time()
+        b = SummaryBuilder(athlete=r.header.athlete, recording=str(rec),
+                           started_at=r.header.created, sensors=[s.id for s in r.header.sensors])
+        format_summary(b.add_all(r.events).summary())
+        c2 = time.process_time()
+        for label in ("cache load", "gait pipelines", "fall evidence"):
+            rows[label].append(spent.get(label, 0.0))
+        rows["fusion, routing"].append(c1 - c0 - sum(spent.values()))
+        rows["summary"].append(c2 - c1)
+        rows["total"].append(rows["interpreter start + imports"][-1] + c2 - c0)
+    for label, v in rows.items():
+        print(f"cached analyze phase, {label:28}: {statistics.median(v):.3f} s CPU "
+              f"(runs {min(v):.3f}-{max(v):.3f})")
+    print(f"  sum of the phases = {sensor_s / statistics.median(rows['total']):.0f}x real time "
+          "per sensor (target >= 3000x: <= "
+          f"{sensor_s / 3000:.2f} s)")
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -201,6 +267,7 @@ def main() -> int:
               f"{sensor_s / best:.0f}x real time per sensor")
 
     whole_process(rec, sensor_s, args.repeat)
+    phases(rec, sensor_s, args.repeat)
 
     tt, aa, gg = tile(t, acc, gyr, args.stream_minutes * 60)
     pipe = SensorPipeline(info, rate_hz=rate)
