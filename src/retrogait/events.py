@@ -164,12 +164,16 @@ class RecoveredEvent(_SensorEvent):
 
 class TrunkStepEvent(_SensorEvent):
     """One step seen by a trunk sensor (chest, lower back): from the previous landing (of
-    either foot) to this one. ``t_s`` is the landing, estimated as the loading onset (steepest
-    rise of the vertical acceleration); see docs/pipeline.md (Trunk pipeline)."""
+    either foot) to this one; the first landing of a bout (no landing before it) is measured
+    over the step that follows it and is emitted with it. ``t_s`` is the landing, estimated as
+    the contact's impact (steepest rise of the vertical acceleration before its first impact
+    spike); see docs/pipeline.md (Trunk pipeline)."""
 
     kind: Literal["trunk_step"] = "trunk_step"
     step_time_s: float = Field(description="time since the previous landing, s")
-    cadence_spm: float = Field(description="steps per minute, median of the bout's last 8 steps")
+    cadence_spm: float = Field(
+        description="steps per minute over the bout's last 8 steps (their count over their "
+        "span; 60 / their median when one step is far from the others)")
     vertical_oscillation_cm: float = Field(
         description="vertical travel of the sensor over the step (peak to peak), cm")
     pitch_deg: float = Field(

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +42,27 @@ def test_round_trip_same_bytes_and_items(tmp_path: Path, suffix: str) -> None:
             np.testing.assert_array_equal(a.t_sensor, b.t_sensor)
         else:
             assert a == b
+
+
+def test_accelerometer_only_samples_round_trip(tmp_path: Path) -> None:
+    """A sensor without gyroscope (a Polar H10 chest strap) decodes NaN gyro: the recording
+    says ``"gyr": null`` and reads back as NaN, and the simulator's --no-trunk-gyro works."""
+    path = tmp_path / "acc_only.jsonl"
+    nan = np.full((2, 3), np.nan)
+    with RecordingWriter(path, make_header()) as w:
+        w.write(DecodedSamples(0.6, "left", np.array([0.1, 0.105]), np.ones((2, 3)), nan))
+    assert '"gyr":null' in path.read_text()
+    (got,) = list(RecordingReader(path))
+    assert isinstance(got, DecodedSamples)
+    assert np.isnan(got.gyr).all() and got.gyr.shape == (2, 3)
+    np.testing.assert_array_equal(got.acc, np.ones((2, 3)))
+    rec = tmp_path / "chest.jsonl"
+    subprocess.run([sys.executable, "-m", "retrogait", "simulate", "--scenario", "backward_run",
+                    "--duration", "12", "--trunk", "chest", "--no-trunk-gyro", "-o", str(rec)],
+                   check=True, capture_output=True, timeout=300)
+    chest = [it for it in RecordingReader(rec)
+             if isinstance(it, DecodedSamples) and it.sensor == "chest"]
+    assert chest and all(np.isnan(it.gyr).all() for it in chest)
 
 
 def test_payload_bytes_survive_exactly(tmp_path: Path) -> None:

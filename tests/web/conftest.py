@@ -152,3 +152,14 @@ def fall_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "fall_backward_run", "--seed", "1", "-o", str(path)],
                    check=True, capture_output=True, timeout=300)
     return path
+
+
+@pytest.fixture(scope="session")
+def chest_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A chest strap alone, accelerometer only (as a Polar H10): 40 s of the simulator's
+    backward running, no foot sensor."""
+    from retrogait.simulate.body import simulate_body, write_body_recording
+
+    sim = simulate_body("backward_run", seed=2, sites=("chest",), gyro=False, duration_s=40.0)
+    rec, _truth = write_body_recording(sim, tmp_path_factory.mktemp("chest") / "chest.jsonl")
+    return rec

@@ -44,6 +44,7 @@ def test_page_live_alert_reconnect_report(browser: object, gap_recording: Path,
     t1 = _text(d, "f-time")
     wait_for(lambda: _text(d, "f-time") != t1, what="the session time to move")
     wait_for(lambda: _text(d, "f-contact") != "– | –", what="contact times per foot")
+    assert not _visible(d, "f-lean")  # feet alone: no trunk figures
 
     # the disconnect of the right sensor (9 s into the recording) is an unmissable alert
     alert = wait_for(lambda: _visible(d, "alert") and _text(d, "alert-text"), timeout=30,
@@ -109,3 +110,24 @@ def test_a_fall_takes_the_whole_screen(browser: object, fall_recording: Path,
         "return document.getElementById('alert').classList.contains('fall')")
     assert "FALL?" in _text(d, "alerts")
     d.set_window_size(1000, 1400)  # type: ignore[attr-defined]
+
+
+def test_a_chest_strap_alone_shows_the_trunk_figures(browser: object, chest_recording: Path,
+                                                     servers: list[ServerProc]) -> None:
+    d = browser
+    server = ServerProc(["replay", str(chest_recording), "--speed", "x4", "--quiet",
+                         "--web-linger", "60"])
+    servers.append(server.start())
+    d.get(server.url)  # type: ignore[attr-defined]
+    wait_for(lambda: _text(d, "conn") == "live", what="the page connected")
+    # no foot sensor: the cadence is the trunk's, and the trunk figures appear
+    cadence = wait_for(lambda: _number(_text(d, "f-cadence")), timeout=30,
+                       what="a cadence from the chest")
+    assert 120 < float(cadence) < 240  # type: ignore[arg-type]
+    assert _visible(d, "f-lean") and _visible(d, "f-oscillation")
+    lean = wait_for(lambda: _number(_text(d, "f-lean")), what="a trunk lean")
+    assert -15 < float(lean) < 15  # type: ignore[arg-type]
+    osc = wait_for(lambda: _number(_text(d, "f-oscillation")), what="a vertical oscillation")
+    assert 1 < float(osc) < 15  # type: ignore[arg-type]
+    wait_for(lambda: _text(d, "f-trunk-direction") == "backward", what="backward from the trunk")
+    assert "backward" in _text(d, "f-trunk-direction-sub")

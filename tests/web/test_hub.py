@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -22,11 +23,13 @@ from retrogait.events import (
     GapEvent,
     PostureEvent,
     SensorStatusEvent,
+    TrunkStepEvent,
     _SensorEvent,
 )
 from retrogait.insights.summary import summarize
 from retrogait.recording.reader import RecordingReader
 from retrogait.session import analyze_items
+from retrogait.simulate.body import simulate_body
 from retrogait.sinks.web.figures import AthleteFigures, is_alert
 from retrogait.sinks.web.hub import WebHub
 from retrogait.sinks.web.server import WebServer, parse_listen
@@ -59,6 +62,26 @@ def test_figures_agree_with_the_session_summary(demo_events: list[object]) -> No
     # the plot's window holds 60 s of stream time, whatever the session length
     ts = [e["t_s"] for e in fig.recent]
     assert ts and max(ts) - min(ts) <= 60.0 and max(ts) == pytest.approx(f["t_s"], abs=2)
+
+
+def test_trunk_figures_from_a_chest_strap_alone() -> None:
+    sim = simulate_body("backward_run", seed=3, sites=("chest",), gyro=False, duration_s=30.0)
+    events = list(analyze_items(sim.sensors, sim.items))
+    fig = AthleteFigures()
+    for ev in events:
+        fig.add(ev, ev.model_dump(mode="json"))  # type: ignore[attr-defined]
+    f = fig.figures()
+    steps = [e for e in events if isinstance(e, TrunkStepEvent)]
+    t = f["trunk"]["chest"]
+    assert t["steps"] == len(steps) > 20
+    assert t["lean_deg"] == pytest.approx(statistics.median(e.pitch_deg for e in steps[-5:]),
+                                          abs=0.05)
+    assert t["oscillation_cm"] == pytest.approx(
+        statistics.median(e.vertical_oscillation_cm for e in steps[-5:]), abs=0.05)
+    assert t["direction"] == steps[-1].direction
+    assert t["backward_share"] > 0.9  # the scenario runs backward
+    assert f["cadence_spm"] == t["cadence_spm"] == round(steps[-1].cadence_spm, 1)
+    assert f["feet"] == {} and f["strides"] == 0
 
 
 class NewKindEvent(_SensorEvent):

@@ -14,9 +14,14 @@ Method and measured accuracy in ``docs/pipeline.md`` (Trunk pipeline).
    ``gravity_tau_s`` low-pass of the specific force) minus g, smoothed by a centred Gaussian
    (``smooth_s``): zero-phase at a fixed delay.
 3. **Steps.** Each landing loads the body: ``a_v`` rises from its low (flight, or the end of
-   single support) to a peak. Peaks above ``peak_fraction`` of the recent peaks (and
-   ``min_peak_m_s2``), at least ``min_step_fraction`` of the last step apart, are steps; the
-   landing is the steepest rise of ``a_v`` in the ``rise_window_s`` before the peak.
+   single support) to a peak. Peaks of at least ``peak_fraction`` of the largest ``a_v`` of
+   the ``reference_s`` before them (so the threshold follows a change of gait within a step or
+   two) and ``min_peak_m_s2``, at least ``min_step_fraction`` of the last step apart, are
+   steps. The landing is the contact's impact: on ``a_v`` smoothed only by
+   ``landing_smooth_s``, the first spike in the ``rise_window_s`` before the peak that reaches
+   ``impact_fraction`` of the loading's rise (a double loading, heel then forefoot slap, has
+   two), and the steepest rise before it. A bout's first landing is emitted with the second
+   (measured over the step between them); a lone peak is no step.
 4. **Per step** (landing to landing): pitch/roll of the mean specific force (gravity, since
    the body's own accelerations average out over a step) against the baseline; vertical
    oscillation by double integration of ``a_v`` with the velocity's mean and the position's
@@ -62,18 +67,29 @@ class TrunkParams(BaseModel):
     smooth_s: float = Field(0.03, gt=0, description="Gaussian sigma of the a_v smoothing, s")
     min_peak_m_s2: float = Field(1.0, description="smallest a_v peak of a step, m/s²")
     peak_fraction: float = Field(0.35, description="a peak must reach this fraction of the "
-                                 "median of the recent step peaks")
+                                 "largest a_v of the reference_s before it")
+    reference_s: float = Field(1.0, gt=0, description="a peak is compared with the largest "
+                               "a_v of this much time before it, s")
     min_step_s: float = Field(0.22, description="shortest step, s (270 steps/min)")
     min_step_fraction: float = Field(0.4, description="and at least this fraction of the "
                                      "previous step time")
     max_step_s: float = Field(1.6, description="longer = a new bout, s")
     rise_window_s: float = Field(0.2, description="landing search before a peak, s")
+    landing_smooth_s: float = Field(0.01, gt=0, description="Gaussian sigma of the a_v "
+                                    "smoothing for the landing time, s")
+    impact_fraction: float = Field(0.5, description="the contact is the first spike of the "
+                                   "finely smoothed a_v reaching this fraction of the loading's "
+                                   "rise")
+    impact_after_s: float = Field(0.1, description="the impact spike is searched up to this "
+                                  "long after the step peak, s")
     confirm_s: float = Field(0.2, description="a peak is confirmed after this, s")
     brake_fraction: float = Field(0.3, description="braking window after the landing, share "
                                   "of the step")
     direction_min_m_s2: float = Field(
         0.05, description="smaller braking signals give direction in_place, m/s²")
-    cadence_steps: int = Field(8, ge=1, description="steps in the cadence median")
+    cadence_steps: int = Field(8, ge=1, description="steps in the cadence")
+    cadence_outlier: float = Field(0.3, gt=0, description="a step this far from the median "
+                                   "step time (share of it) makes the cadence their median")
     free_fall_g: float = Field(0.5, description="|specific force| below this = flight, g")
     forward_from_first_steps: bool = Field(
         False, description="learn the forward axis from the first steps (assumed forward) "
@@ -102,6 +118,10 @@ class TrunkPipeline:
         k = np.arange(-self.half, self.half + 1)
         w = np.exp(-0.5 * (k / sig) ** 2)
         self.kernel = w / w.sum()
+        sig = max(0.3, p.landing_smooth_s * rate_hz)
+        k = np.arange(-math.ceil(3 * sig), math.ceil(3 * sig) + 1)
+        w = np.exp(-0.5 * (k / sig) ** 2)
+        self.fine = w / w.sum()
         self.cap = int(p.buffer_s * rate_hz)
         self.t = np.empty(0)
         self.acc = np.empty((0, 3))
@@ -115,9 +135,9 @@ class TrunkPipeline:
         self._learn: list[np.ndarray] = []
         self._next = 0  # index (absolute sample count) of the next peak candidate to test
         self.base = 0  # absolute index of self.t[0]
-        self.peaks: deque[float] = deque(maxlen=9)
         self.last_peak_i = -10**9
         self.last_ic: float | None = None
+        self._bout_start = False  # last_ic opened a bout (its event waits for the next landing)
         self.steps: deque[float] = deque(maxlen=p.cadence_steps)
         self._first: list[np.ndarray] = []  # horizontal acc of the first steps
         self.pitch_hist: deque[float] = deque(maxlen=p.posture_steps)
@@ -216,7 +236,8 @@ class TrunkPipeline:
     def _peak(self, i: int) -> list[Event]:
         p = self.p
         v = float(self.avs[i])
-        if self.peaks and v < p.peak_fraction * statistics.median(self.peaks):
+        w = round(p.reference_s * self.rate)
+        if v < p.peak_fraction * float(np.max(self.avs[max(0, i - w):i + 1])):
             return []
         absolute = self.base + i
         gap = (absolute - self.last_peak_i) / self.rate
@@ -225,10 +246,28 @@ class TrunkPipeline:
             least = max(least, p.min_step_fraction * self.steps[-1])
         if gap < least:
             return []
-        self.peaks.append(v)
         self.last_peak_i = absolute
         lo = max(1, i - round(p.rise_window_s * self.rate))
-        slope = np.diff(self.avs[lo - 1:i + 1])
+        # the landing: the first impact of the loading, on a_v smoothed only by the landing
+        # kernel (the impact transient that the step detector's smoothing blurs). A double
+        # loading (heel, then forefoot slap) has two spikes: the first one that reaches
+        # impact_fraction of the loading's rise is the contact; the landing is the steepest
+        # rise before it.
+        h = len(self.fine) // 2
+        hi = min(len(self.av) - h - 1, i + round(p.impact_after_s * self.rate))
+        a0 = max(0, lo - 1 - h)
+        seg = self.av[a0:hi + 1 + h]
+        if a0 > lo - 1 - h:
+            seg = np.concatenate([np.full(a0 - (lo - 1 - h), seg[0]), seg])
+        fine = np.convolve(seg, self.fine, mode="valid")  # indices lo-1 .. hi
+        base = float(np.min(fine[:i - lo + 2]))
+        top = float(np.max(fine))
+        spike = np.zeros(len(fine), dtype=bool)
+        spike[1:-1] = (fine[1:-1] >= fine[:-2]) & (fine[1:-1] > fine[2:])
+        spike[-1] = True  # the window's end closes the search
+        spike &= fine - base >= p.impact_fraction * (top - base)
+        k1 = max(1, int(np.argmax(spike)))
+        slope = np.diff(fine[:k1 + 1])
         j = lo + int(np.argmax(slope))
         # the steepest rise lies between samples j-1 and j: its time is their midpoint
         ic = float(0.5 * (self.t[j - 1] + self.t[j]))
@@ -236,15 +275,19 @@ class TrunkPipeline:
         prev, self.last_ic = self.last_ic, ic
         if prev is None or not (0 < ic - prev <= p.max_step_s):
             self.steps.clear()
+            self._bout_start = True
             return []
-        return self._step(prev, ic, emitted)
+        first, self._bout_start = self._bout_start, False
+        return self._step(prev, ic, emitted, first)
 
     def _window(self, t0: float, t1: float) -> slice:
         a = int(np.searchsorted(self.t, t0))
         b = int(np.searchsorted(self.t, t1))
         return slice(a, max(b, a + 2))
 
-    def _step(self, t0: float, t1: float, emitted: float) -> list[Event]:
+    def _step(self, t0: float, t1: float, emitted: float, first: bool = False) -> list[Event]:
+        """The step from landing t0 to landing t1; ``first``: t0 opened the bout, so it gets
+        its own event too, measured over this same step (no step precedes it)."""
         p = self.p
         assert self.up is not None and self.fwd is not None and self.gdir is not None
         step = t1 - t0
@@ -278,13 +321,25 @@ class TrunkPipeline:
         if p.forward_from_first_steps and len(self._first) < p.first_steps:
             self._learn_forward(acc, gd)
             direction = "forward"  # by definition: the first steps define forward
-        ev = TrunkStepEvent(
-            t_s=round(t1, 6), emitted_at_s=emitted, sensor=self.info.id,
-            step_time_s=round(step, 4),
-            cadence_spm=round(60.0 / statistics.median(self.steps), 2),
-            vertical_oscillation_cm=round(osc_cm, 2), pitch_deg=round(pitch, 2),
-            roll_deg=round(roll, 2), contact_time_s=round(contact, 3), direction=direction)
-        return [ev, *self._posture(ev)]
+        out: list[Event] = []
+        for t_s in (t0, t1) if first else (t1,):
+            ev = TrunkStepEvent(
+                t_s=round(t_s, 6), emitted_at_s=emitted, sensor=self.info.id,
+                step_time_s=round(step, 4),
+                cadence_spm=round(self._cadence(), 2),
+                vertical_oscillation_cm=round(osc_cm, 2), pitch_deg=round(pitch, 2),
+                roll_deg=round(roll, 2), contact_time_s=round(contact, 3), direction=direction)
+            out += [ev, *self._posture(ev)]
+        return out
+
+    def _cadence(self) -> float:
+        """Steps/min over the bout's last ``cadence_steps`` steps: their count over their span
+        (the landing errors enter only at its two ends), or 60 / their median when one step is
+        far from the others (a missed or an extra landing would bias the mean)."""
+        med = statistics.median(self.steps)
+        if all(abs(s - med) <= self.p.cadence_outlier * med for s in self.steps):
+            return 60.0 * len(self.steps) / sum(self.steps)
+        return 60.0 / med
 
     def _learn_forward(self, acc: np.ndarray, gd: np.ndarray) -> None:
         """Collect the horizontal acceleration of the first steps; then the AP axis is its main

@@ -105,7 +105,9 @@ class SamplesRecord(_Record):
     sensor: str
     t_sensor: list[float] = Field(min_length=1)
     acc: list[tuple[float, float, float]]
-    gyr: list[tuple[float, float, float]]
+    gyr: list[tuple[float, float, float]] | None = Field(
+        None, description="deg/s; null: the sensor has no gyroscope (an accelerometer-only "
+        "chest strap such as a Polar H10), read as NaN")
 
 
 class ConnectionRecord(_Record):

@@ -291,8 +291,9 @@ class RecordingReader:
         match rec:
             case SamplesRecord():
                 acc = np.asarray(rec.acc, dtype=np.float64)
-                gyr = np.asarray(rec.gyr, dtype=np.float64)
                 ts = np.asarray(rec.t_sensor, dtype=np.float64)
+                gyr = (np.full((len(ts), 3), np.nan) if rec.gyr is None  # no gyroscope
+                       else np.asarray(rec.gyr, dtype=np.float64))
                 if acc.shape != (len(ts), 3) or gyr.shape != (len(ts), 3):
                     raise ValueError("samples: t_sensor, acc and gyr lengths differ")
                 return DecodedSamples(rec.t, rec.sensor, ts, acc, gyr)

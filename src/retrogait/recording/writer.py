@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+import numpy as np
+
 from retrogait.recording.format import (
     ConnectionRecord,
     EndRecord,
@@ -152,7 +154,8 @@ class RecordingWriter:
                     sensor=item.sensor,
                     t_sensor=[round(float(x), 6) for x in item.t_sensor],
                     acc=[tuple(r) for r in item.acc.round(6).tolist()],
-                    gyr=[tuple(r) for r in item.gyr.round(6).tolist()],
+                    gyr=(None if np.isnan(item.gyr).all()  # no gyroscope
+                         else [tuple(r) for r in item.gyr.round(6).tolist()]),
                 )
                 self._write_line(rec.model_dump_json())
             case ConnectionChange():

@@ -7,6 +7,11 @@ count; the backward distance is the backward stride lengths summed per foot and 
 feet (each foot travels the whole distance); forefoot share is the share of forefoot landings
 among backward strides (the goal of backward running) and among all strides.
 
+A trunk sensor (chest, lower back) adds per sensor its lean (trunk pitch against the runner's
+upright baseline, + forward), vertical oscillation (median of the last :data:`TRUNK_STEPS`
+steps), its cadence, the direction of its last step and the backward share of its steps; with no
+foot sensor the page's cadence is the trunk's.
+
 The recent strides and landings (last :data:`WINDOW_S` of stream time) and the recent alerts are
 kept so a page that (re)connects gets the rolling plot and the alerts back at once
 (:meth:`AthleteFigures.snapshot`). Every container is bounded, whatever the session length.
@@ -30,6 +35,7 @@ from retrogait.events import (
     SensorStatusEvent,
     StepEvent,
     StrideEvent,
+    TrunkStepEvent,
 )
 
 WINDOW_S = 60.0
@@ -40,6 +46,8 @@ ALERTS_MAX = 20
 """Alerts kept for a page that connects later."""
 CONTACT_STRIDES = 5
 """Contact time, stride length and speed on the page: median of each foot's last 5 strides."""
+TRUNK_STEPS = 5
+"""Trunk lean and vertical oscillation on the page: median of the sensor's last 5 steps."""
 
 QUIET_KINDS = frozenset({"landing", "stride", "cadence", "step", "activity", "trunk_step"})
 """Kinds that are figures, never alerts. Every other kind is an alert except the harmless
@@ -85,6 +93,32 @@ class _Foot:
 
 
 @dataclass
+class _Trunk:
+    steps: int = 0
+    backward: int = 0
+    pitch_deg: deque[float] = field(default_factory=lambda: deque(maxlen=TRUNK_STEPS))
+    oscillation_cm: deque[float] = field(default_factory=lambda: deque(maxlen=TRUNK_STEPS))
+    cadence_spm: float | None = None
+    direction: str | None = None
+
+    def add(self, e: TrunkStepEvent) -> None:
+        self.steps += 1
+        self.backward += e.direction == "backward"
+        self.pitch_deg.append(e.pitch_deg)
+        self.oscillation_cm.append(e.vertical_oscillation_cm)
+        self.cadence_spm = round(e.cadence_spm, 1)
+        self.direction = e.direction
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps, "lean_deg": round(statistics.median(self.pitch_deg), 1),
+            "oscillation_cm": round(statistics.median(self.oscillation_cm), 1),
+            "cadence_spm": self.cadence_spm, "direction": self.direction,
+            "backward_share": round(self.backward / self.steps, 3),
+        }
+
+
+@dataclass
 class _Sensor:
     foot: str = "unknown"
     status: str = "waiting"
@@ -105,6 +139,7 @@ class AthleteFigures:
         self.strike: dict[str, int] = {}
         self.strike_backward: dict[str, int] = {}
         self.feet: dict[str, _Foot] = {}
+        self.trunk: dict[str, _Trunk] = {}
         self.sensors: dict[str, _Sensor] = {}
         self.balance_left_pct: float | None = None
         self.activity: str | None = None
@@ -128,6 +163,8 @@ class AthleteFigures:
             case CadenceEvent():
                 self.cadence_spm = round(event.steps_per_min, 1)
                 self.window_backward_share = round(event.backward_share, 3)
+            case TrunkStepEvent():
+                self.trunk.setdefault(event.sensor, _Trunk()).add(event)
             case StepEvent():
                 if event.balance_left_pct is not None:
                     self.balance_left_pct = round(event.balance_left_pct, 1)
@@ -188,6 +225,8 @@ class AthleteFigures:
         cadence = self.cadence_spm
         if cadence is None:
             values = [f.cadence_spm for f in self.feet.values() if f.cadence_spm]
+            if not values:  # a trunk sensor alone (a chest strap): its cadence
+                values = [t.cadence_spm for t in self.trunk.values() if t.cadence_spm]
             cadence = round(sum(values) / len(values), 1) if values else None
         return {
             "t_s": round(self.t_s, 2),
@@ -204,6 +243,7 @@ class AthleteFigures:
             "activity": self.activity,
             "alerts_total": self.alerts_total,
             "feet": {k: f.to_dict() for k, f in sorted(self.feet.items())},
+            "trunk": {k: t.to_dict() for k, t in sorted(self.trunk.items())},
             "sensors": {k: vars(s).copy() for k, s in sorted(self.sensors.items())},
         }
 

@@ -229,6 +229,7 @@ function drawSingle(a) {
   setText("f-time", clock(a.t_s));
   setText("f-activity", f.activity || "");
   setText("f-distance", fmt(f.backward_distance_m, 0));
+  drawTrunk(f.trunk || {});
   $("ended").hidden = !a.ended;
   const rep = $("report");
   if (a.report) { rep.hidden = false; rep.href = a.report; }
@@ -238,6 +239,19 @@ function drawSingle(a) {
   drawLandings(a);
   drawSensors(f.sensors || {}, a);
   drawAlertList(a);
+}
+
+// a trunk sensor (chest strap, lower-back clip): lean, oscillation and direction of the first one
+function drawTrunk(trunk) {
+  const ids = Object.keys(trunk).sort(), t = ids.length ? trunk[ids[0]] : null;
+  for (const el of document.querySelectorAll(".fig.trunk")) el.hidden = !t;
+  if (!t) return;
+  const who = ids.length > 1 ? ` (${ids[0]})` : "";
+  setText("f-lean", t.lean_deg === null ? "–" : (t.lean_deg > 0 ? "+" : "") + fmt(t.lean_deg, 1));
+  setText("f-lean-sub", `° from upright, + forward${who}`);
+  setText("f-oscillation", fmt(t.oscillation_cm, 1));
+  setText("f-trunk-direction", t.direction ? t.direction.replace("_", " ") : "–");
+  setText("f-trunk-direction-sub", `now; backward ${fmt(t.backward_share, 0, 100)} % of ${t.steps} steps`);
 }
 
 function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
@@ -318,6 +332,14 @@ function drawAlertList(a) {
   if (box.innerHTML !== html) box.innerHTML = html;
 }
 
+function trunkCard(trunk) {
+  const ids = Object.keys(trunk).sort();
+  if (!ids.length) return "";
+  const t = trunk[ids[0]];
+  return `<div><b>${(t.lean_deg > 0 ? "+" : "") + fmt(t.lean_deg, 1)}°</b><span>trunk lean</span></div>` +
+    `<div><b>${fmt(t.oscillation_cm, 1)}</b><span>oscillation cm</span></div>`;
+}
+
 const cardEls = new Map();   // athlete -> its card element, updated in place
 function drawGroup() {
   const box = $("cards");
@@ -336,6 +358,7 @@ function drawGroup() {
       `<div><b>${f.forefoot_share_backward == null ? "–" : fmt(f.forefoot_share_backward, 0, 100) + "%"}</b><span>forefoot (bw)</span></div>` +
       `<div><b>${lr(f.feet || {}, "contact_s", 0, 1000)}</b><span>contact ms L|R</span></div>` +
       `<div><b>${fmt(f.backward_distance_m, 0)}</b><span>backward m</span></div>` +
+      trunkCard(f.trunk || {}) +
       `<div><b>${clock(a.t_s)}</b><span>session</span></div></div>` +
       (last ? `<div class="last-alert">${esc(last)}</div>` : "");
     let el = cardEls.get(name);
