@@ -69,11 +69,11 @@ def reference_cadence(ref: list[float], j: int) -> float:
     return 60.0 / float(np.median(recent))
 
 
-def simulated(seeds: int) -> None:
+def simulated(seeds: int, gyro: bool = False) -> None:
     rows: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for name in SCENARIOS:
         for seed in range(seeds):
-            sim = simulate_body(name, seed=seed, sites=("chest", "lower_back"), gyro=False)
+            sim = simulate_body(name, seed=seed, sites=("chest", "lower_back"), gyro=gyro)
             events = GaitSession(sim.sensors).analyze(sim.items)
             for site in ("chest", "lower_back"):
                 truth = sim.trunk_truth[site]
@@ -98,12 +98,15 @@ def simulated(seeds: int) -> None:
                     r["pitch"].append(e.pitch_deg - truth.lean_deg[k])
                     r["osc"].append(e.vertical_oscillation_cm - truth.oscillation_m[k] * 100)
                     r["dir_ok"].append(float(e.direction == truth.direction[k]))
+                    if e.foot != "unknown":
+                        r["side_ok"].append(float(e.foot == truth.feet[j]))
                     r[f"dir_ok_{truth.direction[k]}"].append(float(e.direction
                                                                    == truth.direction[k]))
-    print(f"Body simulator, scenarios {', '.join(SCENARIOS)}; {seeds} seeds; accelerometer "
-          "only (the pipeline reads no gyroscope)")
+    print(f"Body simulator, scenarios {', '.join(SCENARIOS)}; {seeds} seeds; "
+          + ("with gyroscope" if gyro else "accelerometer only"))
     print(f"{'sensor':11} {'F1@80ms':>8} {'steps':>11} {'timing bias':>12} {'cadence bias/MAE':>17}"
-          f" {'pitch bias/MAE':>15} {'osc. bias/MAE':>14} {'dir fwd':>8} {'dir bwd':>8}")
+          f" {'pitch bias/MAE':>15} {'osc. bias/MAE':>14} {'dir fwd':>8} {'dir bwd':>8}"
+          f" {'side':>11}")
     for key, r in rows.items():
         def bm(xs: list[float]) -> str:
             if not xs:
@@ -114,15 +117,18 @@ def simulated(seeds: int) -> None:
               f"{statistics.mean(r['timing']) * 1000:+9.0f} ms {bm(r['cadence']):>17} "
               f"{bm(r['pitch']):>15} {bm(r['osc']):>14} "
               f"{100 * statistics.mean(r['dir_ok_forward'] or [0]):7.1f}% "
-              f"{100 * statistics.mean(r['dir_ok_backward'] or [0]):7.1f}%")
+              f"{100 * statistics.mean(r['dir_ok_backward'] or [0]):7.1f}% "
+              + (f"{100 * statistics.mean(r['side_ok']):5.1f}% of {len(r['side_ok'])}"
+                 if r["side_ok"] else "-"))
     print("(cadence in steps/min, pitch deg, oscillation cm; bias = mean signed error "
-          "estimate - truth; direction: share of matched steps)")
+          "estimate - truth; direction: share of matched steps; side: share of the matched steps "
+          "given a side whose foot is the truth's)")
 
 
 def real(data: Path) -> None:
     print("\nReal lower-back recordings (IPOL, Xsens at L5, 100 Hz): landings of both feet")
     print(f"{'file':22} {'role':11} {'F1@80ms':>8} {'matched':>9} {'est':>5} {'timing bias':>12} "
-          f"{'cadence bias/MAE':>17} {'cad. ref/trunk':>15} {'forward':>8}")
+          f"{'cadence bias/MAE':>17} {'cad. ref/trunk':>15} {'forward':>8} {'side right':>11}")
     params = TrunkParams(forward_from_first_steps=True)
     for csv in sorted(data.glob("ipol_*_lower_back.csv")):
         meta = json.loads(csv.with_suffix(".json").read_text())
@@ -150,14 +156,19 @@ def real(data: Path) -> None:
         cad = float(np.median([e.cadence_spm for e in steps])) if steps else float("nan")
         fwd = sum(e.direction == "forward" for e in steps) / max(len(steps), 1)
         role = "development" if csv.stem in DEVELOPMENT else "validation"
+        sides = [(steps[i].foot, meta["ic_side"][j]) for i, j in m]
+        known = [(f, r) for f, r in sides if f != "unknown"]
+        side = (f"{sum(f == r for f, r in known)}/{len(known)}" + (
+            f" ({len(sides) - len(known)}?)" if len(known) < len(sides) else ""))
         cb = (f"{statistics.mean(cad_err):+.2f}/{statistics.mean(map(abs, cad_err)):.2f}"
               if cad_err else "-")
         print(f"{csv.stem:22} {role:11} {f1(len(m), len(est), len(ref)):8.3f} "
               f"{len(m):>4}/{len(ref):<4} {len(est):>5} {bias * 1000:+9.0f} ms {cb:>17} "
-              f"{ref_cad:7.1f}/{cad:<7.1f} {fwd * 100:7.1f}%")
+              f"{ref_cad:7.1f}/{cad:<7.1f} {fwd * 100:7.1f}% {side:>11}")
     print("(cadence per matched step against 60 / median of the last 8 reference step times, "
           "steps/min; cad. ref/trunk: 60 / median reference interval and median trunk cadence "
           "of the trial; forward: share of steps called forward, all IPOL walking is forward; "
+          "side right: matched steps whose foot is the reference's (n? = side unknown); "
           "the recording's time base is the sensor's)")
 
 
@@ -165,8 +176,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--gyro", action="store_true",
+                    help="simulated trunk sensors with a gyroscope (the side of each step)")
     args = ap.parse_args()
-    simulated(args.seeds)
+    simulated(args.seeds, args.gyro)
     real(args.data)
     return 0
 

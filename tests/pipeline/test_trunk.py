@@ -98,3 +98,47 @@ def test_leaning_back_beyond_the_runners_own_baseline_gives_posture_events() -> 
         out += pipe.process(TimedBlock(t=it.t_sensor, acc=it.acc, gyr=it.gyr,
                                        gap_before_s=0.0, lost_packets=0))
     assert not [e for e in out if isinstance(e, PostureEvent)]
+
+
+@pytest.mark.parametrize("site", ["chest", "lower_back"])
+def test_walking_after_running_and_each_bouts_first_landing_are_steps(site: str) -> None:
+    """Running loads the trunk several times more than walking: the step threshold must follow
+    the change of gait (it once stayed at running level for 4-8 walking steps), and a bout's
+    first landing, from standing, is a step too."""
+    sim = _sim("walk_run", 1)
+    steps = _steps(sim, site)
+    ref = sim.trunk_truth[site].steps_s
+    found = [min(abs(s.t_s - r) for s in steps) <= 0.08 for r in ref]
+    assert sum(found) >= 0.97 * len(ref)
+    assert found[0]  # the first landing of the session
+    assert len(steps) <= len(ref) + 2
+    assert [s.t_s for s in steps] == sorted(s.t_s for s in steps)  # in time order
+
+
+def test_a_double_loading_lands_on_its_first_impact() -> None:
+    """A heel contact then a forefoot slap 0.15 s later (a pathological gait): two spikes of
+    vertical acceleration, the second the larger; the landing is the first one (it reaches
+    more than half of the loading's rise)."""
+    rate = 100.0
+    t = np.arange(0.0, 20.0, 1.0 / rate)
+    a_v = -1.0 * np.cos(2 * np.pi * (t - 0.3) / 0.7)  # the body's rise and fall, 0.7 s steps
+    landings = np.arange(3.0, 19.0, 0.7)
+
+    def spike(t0: float, height: float) -> np.ndarray:
+        return height * np.exp(-0.5 * ((t - t0 - 0.03) / 0.012) ** 2)  # rises from t0
+
+    for t0 in landings:
+        a_v = a_v + spike(t0, 4.5) + spike(t0 + 0.15, 7.0)
+    a_v[t < 2.5] = 0.0  # standing first: the upright baseline
+    acc = np.zeros((len(t), 3))
+    acc[:, 2] = 9.80665 + a_v
+    acc[:, 0] = 0.05  # a little noise-free horizontal offset
+    sim = _sim("backward_walk", 0)
+    info = next(s for s in sim.sensors if s.id == "lower_back")
+    pipe = TrunkPipeline(info, rate_hz=rate)
+    out = pipe.process(TimedBlock(t=t, acc=acc, gyr=np.full_like(acc, np.nan),
+                                  gap_before_s=0.0, lost_packets=0))
+    est = [e.t_s for e in out if isinstance(e, TrunkStepEvent)]
+    assert len(est) >= len(landings) - 1
+    errors = [min(abs(e - r) for r in landings) for e in est]
+    assert max(errors) < 0.04, errors  # the first spike, not the slap 0.15 s later
