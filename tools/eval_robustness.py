@@ -62,6 +62,12 @@ MEASURES: tuple[Measure, ...] = (
     Measure("direction_ref_pct", "stride direction over reference strides (found: both "
             "landings within 150 ms), %", "high", ">= 99.5"),
     Measure("direction_pct", "stride direction over matched strides, %", "high", ">= 99.5"),
+    Measure("strides_missed", "reference strides missed (no stride with both landings within "
+            "150 ms)", "low", "(info)"),
+    Measure("strides_split", "reference strides split (a detected landing inside, > 150 ms "
+            "from both ends)", "low", "<= 0"),
+    Measure("in_place_false", "in_place strides where the reference stride is not in place",
+            "low", "<= 0"),
     Measure("strike_class_pct", "strike class correct, %", "high", ">= 95"),
     Measure("strike_angle_mae_deg", "strike angle MAE, deg", "low", "<= 3"),
     Measure("cadence_mae_spm", "cadence MAE, steps/min", "low", "<= 1"),
@@ -69,7 +75,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("run_stride_length_err_pct", "stride length MAE running, %", "low", "<= 5"),
 )
 GROUP_KEYS = ("landing_f1", "landing_err_median_ms", "landing_bias_150ms_median_ms",
-              "toe_off_err_median_ms", "direction_ref_pct", "strike_class_pct",
+              "toe_off_err_median_ms", "direction_ref_pct", "strides_split", "in_place_false",
+              "strike_class_pct",
               "strike_angle_mae_deg", "cadence_mae_spm")
 RATE_BANDS: tuple[tuple[str, float, float], ...] = (
     ("50-52 Hz", 0.0, 75.0), ("100-104 Hz", 75.0, 150.0), ("200-208 Hz", 150.0, 300.0),

@@ -133,7 +133,8 @@ def _cell(v: float | int | None, fmt: str) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ["source", "split", "landings (tp/fp/fn)", "strides ref/det/matched"]
+    head = ["source", "split", "landings (tp/fp/fn)", "strides ref/det/matched",
+            "ref. strides missed/split, in_place det. (false)"]
     head += [h for _, h, _ in COLUMNS]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
@@ -141,7 +142,9 @@ def table(rows: list[Row]) -> str:
         counts = (f"{v['landings_tp']}/{v['landings_fp']}/{v['landings_fn']}"
                   if r.timing == "landing" else "stance truth")
         cells = [r.name + (" (reversed)" if r.reversed else ""), r.split, counts,
-                 f"{v['strides_ref']}/{v['strides_det']}/{v['strides_matched']}"]
+                 f"{v['strides_ref']}/{v['strides_det']}/{v['strides_matched']}",
+                 f"{v['strides_missed']}/{v['strides_split']}, {v['in_place_strides']} "
+                 f"({v['in_place_false']})"]
         cells += [_cell(v.get(k), f) for k, _, f in COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -201,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nnot scored (not a foot sensor): " + ", ".join(c.stem for c in other))
     print("\nlandings matched within 50 ms; signed = detected − reference (median); "
           "direction over reference strides: found = both landings within 150 ms, a stride "
-          "not found counts as wrong; PyShoe has stance truth only (no landing timing).")
+          "not found counts as wrong (missed); split = a detected landing inside a reference "
+          "stride, > 150 ms from both its landings; in_place (false) = detected in-place "
+          "strides (those whose reference stride is not in place); PyShoe has stance truth "
+          "only (no landing timing, no split count).")
     if args.json:
         args.json.write_text(json.dumps(
             [{"source": r.name, "split": r.split, "reversed": r.reversed, **r.values}

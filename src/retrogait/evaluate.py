@@ -9,6 +9,12 @@ Matching rules (the issue's targets, ``issues show 3``):
   starts lag landings by up to ~0.1 s);
 * the first stride after a turn-around is matched by its closing landing (it spans a stop; see
   :func:`_score_turns`);
+* recall of whole strides (issue 12 part 4): a reference stride is *missed* when no detected
+  stride has both landings within ``LANDING_WIDE_TOL_S`` of its own (stance truth: the overlap
+  rule), and *split* when a detected landing falls inside it more than ``LANDING_WIDE_TOL_S``
+  from both its landings (one real stride reported as two; landing truth only); detected
+  ``in_place`` strides are counted, and those whose reference stride is not in place (a
+  stride split into an in-place piece) separately (:func:`_score_recall`);
 * toe-offs match within 100 ms (median absolute error reported);
 * cadence: each cadence event states its window (strides ending in ``[t_s − window_s, t_s]``);
   its reference is the same rule on the true strides. Scored are the events whose window lies
@@ -114,6 +120,9 @@ class Scores:
     landing_err_wide: list[float] = field(default_factory=list)
     strides_found_wide: int = 0
     direction_ok_wide: int = 0
+    strides_split: int = 0
+    in_place_det: int = 0
+    in_place_false: int = 0
     landing_delay: list[float] = field(default_factory=list)
     toe_off_err: list[float] = field(default_factory=list)
     strides_ref: int = 0
@@ -181,6 +190,10 @@ class Scores:
             "direction_pct": _pct(self.direction_ok, self.strides_matched),
             "direction_ref_pct": _pct(self.direction_ok_wide, self.strides_ref),
             "strides_found_150ms": self.strides_found_wide,
+            "strides_missed": self.strides_ref - self.strides_found_wide,
+            "strides_split": self.strides_split,
+            "in_place_strides": self.in_place_det,
+            "in_place_false": self.in_place_false,
             "direction_after_turn_pct": _pct(self.turn_ok, self.turn_total),
             "turn_strides": self.turn_total,
             "strike_class_pct": _pct(self.strike_ok, self.strike_total),
@@ -304,6 +317,31 @@ def _score_landings(sc: Scores, st: SensorTruth, lands: list[LandingEvent],
             sc.strides_found_wide += 1
             sc.direction_ok_wide += int(d.direction == r.direction)
     _score_turns(sc, st.strides, strides, by_end)
+    _score_recall(sc, st.strides, [e.t_s for e in lands], strides)
+
+
+def _score_recall(sc: Scores, ref: list[TruthStride], det_landings: list[float],
+                  det: list[StrideEvent]) -> None:
+    """Split reference strides and in-place detections (module docstring). A detected
+    ``in_place`` stride is false when the reference stride it overlaps most is not in place
+    (or it overlaps none inside the annotated span)."""
+    lands = np.asarray(det_landings, dtype=float)
+    for r in ref:
+        inside = (lands > r.start_s + LANDING_WIDE_TOL_S) & (lands < r.end_s - LANDING_WIDE_TOL_S)
+        sc.strides_split += int(bool(inside.any()))
+    if not ref:
+        return
+    lo, hi = ref[0].start_s - LANDING_WIDE_TOL_S, ref[-1].end_s + LANDING_WIDE_TOL_S
+    for d in det:
+        if d.direction != "in_place" or d.start_s < lo or d.end_s > hi:
+            continue
+        sc.in_place_det += 1
+        best, r_best = 0.0, None
+        for r in ref:
+            ov = min(d.end_s, r.end_s) - max(d.start_s, r.start_s)
+            if ov > best:
+                best, r_best = ov, r
+        sc.in_place_false += int(r_best is None or r_best.direction != "in_place")
 
 
 def _score_turns(sc: Scores, ref: list[TruthStride], det: list[StrideEvent],
@@ -379,6 +417,9 @@ def _score_stance(sc: Scores, st: SensorTruth, lands: list[LandingEvent],
         if r_best.stride_length_m:
             sc.length_pct_err.append(
                 100.0 * (d.stride_length_m - r_best.stride_length_m) / r_best.stride_length_m)
+    # (split strides are not scored on stance truth: its stride borders are stance starts,
+    # not landings)
+    _score_recall(sc, st.strides, [], inside)
 
 
 def _score_cadence(sc: Scores, evs: list[Event], truth: GroundTruth) -> None:

@@ -159,3 +159,53 @@ def test_u_turn_strides_are_counted_with_their_direction(tmp_path: Path) -> None
     assert s["strides_matched"] == s["strides_ref"] > 20
     assert s["direction_pct"] == 100.0
     assert not [e for e in ev if e.kind == "stride" and e.direction == "in_place"]
+
+
+def _simulated(tmp_path: Path, *args: str) -> tuple[list, GroundTruth, dict]:
+    rec = tmp_path / "rec.jsonl.gz"
+    _cli("simulate", *args, "-o", str(rec))
+    ev = run_recording(rec)
+    truth = GroundTruth.load(truth_path_for(rec))
+    return ev, truth, score(ev, truth).summary()
+
+
+def test_slow_backward_step_is_one_stride(tmp_path: Path) -> None:
+    """Slow backward walking (0.6 m/s, stance 75 % of the stride, a 3.5 cm swing): each step
+    is one stride with its direction, never an ``in_place`` pair (issue 12 part 4)."""
+    ev, _, s = _simulated(tmp_path, "--scenario", "slow_backward_walk", "--duration", "25")
+    assert s["strides_ref"] > 20
+    assert s["strides_missed"] == 0 and s["strides_split"] == 0
+    assert s["direction_ref_pct"] == 100.0
+    assert not [e for e in ev if e.kind == "stride" and e.direction == "in_place"]
+
+
+def test_backward_u_turn_strides_are_counted(tmp_path: Path) -> None:
+    """A backward walk, a slow 180° turn in 5 backward steps and the walk back: every stride,
+    the turn's included, once with its direction."""
+    _, _, s = _simulated(tmp_path, "--scenario", "backward_turn", "--duration", "24")
+    assert s["strides_ref"] > 25
+    assert s["strides_missed"] == 0 and s["strides_split"] == 0
+    assert s["direction_ref_pct"] == 100.0
+
+
+def test_first_and_last_stride_of_every_bout(tmp_path: Path) -> None:
+    """Short bouts (3-8 steps, walking and running, forward and backward) with stops of
+    0.8-3 s: the first stride of a bout spans the stop (it opens at the last landing before
+    it) and the last one ends with the feet brought together. Every reference stride up to
+    ``max_stride_s`` (2.5 s) is found with its direction; the only ones missed are the
+    strides spanning a longer stop, where the chain is broken on purpose (a stride time that
+    includes standing is no cadence)."""
+    ev, truth, s = _simulated(tmp_path, "--scenario", "stop_and_go")
+    strides = [e for e in ev if e.kind == "stride"]
+    long_ = 0
+    for sid, st in truth.sensors.items():
+        for r in st.strides:
+            found = [d for d in strides if d.sensor == sid and abs(d.start_s - r.start_s) <= 0.15
+                     and abs(d.end_s - r.end_s) <= 0.15]
+            if r.end_s - r.start_s > 2.5:
+                long_ += 1
+                continue
+            assert len(found) == 1 and found[0].direction == r.direction, r
+    assert s["strides_missed"] == long_ < s["strides_ref"] / 4
+    assert s["strides_split"] == 0 and s["in_place_false"] == 0
+

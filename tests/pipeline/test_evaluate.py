@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from retrogait.evaluate import score
-from retrogait.events import CadenceEvent, Event, StrideEvent
+from retrogait.events import CadenceEvent, Event, LandingEvent, StrideEvent
 from retrogait.truth import GroundTruth, SensorTruth, TruthStride
 
 
@@ -68,3 +68,30 @@ def test_turn_stride_is_matched_by_its_closing_landing() -> None:
     det.pop(5)
     s = score(det, truth).summary()
     assert s["turn_strides"] == 1 and s["direction_after_turn_pct"] == 100.0
+
+
+def test_split_and_missed_strides_are_counted() -> None:
+    """One real stride reported as an in-place piece and a short one: the reference stride is
+    split and not found (missed, so a wrong direction over the reference strides), and the
+    in-place piece is a false in-place stride."""
+    ref = [TruthStride(start_s=float(k), end_s=float(k + 1), direction="backward")
+           for k in range(4)]
+    truth = _truth(ref)
+
+    def land(t: float) -> LandingEvent:
+        return LandingEvent(t_s=t, emitted_at_s=t + 0.1, sensor="l", foot="left",
+                            foot_strike="forefoot", strike_angle_deg=-5)
+
+    good: list[Event] = [land(float(k)) for k in range(5)]
+    good += [_stride(k, k + 1) for k in range(4)]
+    s = score(good, truth).summary()
+    assert (s["strides_missed"], s["strides_split"], s["in_place_false"]) == (0, 0, 0)
+    assert s["direction_ref_pct"] == 100.0
+    # stride 1 -> 2 split at 1.4 s: an in-place piece (1.0-1.4) and a backward one (1.4-2.0)
+    split: list[Event] = [land(t) for t in (0.0, 1.0, 1.4, 2.0, 3.0, 4.0)]
+    split += [_stride(0, 1), _stride(1, 1.4, "in_place"), _stride(1.4, 2), _stride(2, 3),
+              _stride(3, 4)]
+    s = score(split, truth).summary()
+    assert (s["strides_missed"], s["strides_split"]) == (1, 1)
+    assert (s["in_place_strides"], s["in_place_false"]) == (1, 1)
+    assert s["direction_ref_pct"] == 75.0

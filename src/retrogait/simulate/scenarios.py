@@ -112,6 +112,48 @@ def _walk_turn(d: float) -> list[Segment]:
     ]
 
 
+# Slow backward walking (issue 12: a slow backward step is one stride): 0.6 m/s at 84 steps/min,
+# stance 75 % of the stride (long double support), a low swing; ~60 % of the 1.0 m/s backward
+# walk (docs/simulator.md)
+SLOW_BACKWARD_WALK = BACKWARD_WALK.with_(
+    speed_m_s=0.6, cadence_spm=84.0, contact_s=0.75 * 2 * 60.0 / 84.0, clearance_m=0.035,
+    impact_v_m_s=0.12, vib_acc_m_s2=4.0, label="slow backward walk, long double support")
+
+
+def _slow_backward_walk(d: float) -> list[Segment]:
+    return [Still(HEAD_S), Locomotion(SLOW_BACKWARD_WALK, duration_s=d - HEAD_S - TAIL_S),
+            Still(TAIL_S)]
+
+
+def _stop_and_go(d: float) -> list[Segment]:
+    """Short bouts (3-8 steps) with stops of 0.8-3 s between them: every bout has a first and
+    a last stride; the gaits and directions change at the stops (turn-arounds)."""
+    k = max(1.0, (d - HEAD_S - TAIL_S) / 45.0)  # the content takes about 45 s at k = 1
+    bouts: list[tuple[GaitStyle, int, float]] = [
+        (BACKWARD_WALK, 6, 1.0), (SLOW_BACKWARD_WALK, 4, 2.0), (BACKWARD_RUN, 8, 0.8),
+        (FORWARD_WALK, 5, 3.0), (SLOW_BACKWARD_WALK, 3, 1.5), (BACKWARD_WALK, 4, 1.2),
+        (FORWARD_RUN_MIDFOOT, 6, 2.5), (BACKWARD_RUN, 5, 1.0), (SLOW_BACKWARD_WALK, 6, 0.0),
+    ]
+    out: list[Segment] = [Still(HEAD_S)]
+    for style, steps, stop in bouts:
+        out.append(Locomotion(style, steps=max(3, round(steps * k))))
+        if stop:
+            out.append(Still(stop))
+    out.append(Still(TAIL_S))
+    return out
+
+
+def _backward_turn(d: float) -> list[Segment]:
+    inner = (d - HEAD_S - TAIL_S) / 2 - 2.5
+    return [
+        Still(HEAD_S),
+        Locomotion(BACKWARD_WALK, duration_s=inner),
+        Locomotion(SLOW_BACKWARD_WALK, steps=5, turn_deg=180.0),
+        Locomotion(BACKWARD_WALK, duration_s=inner),
+        Still(TAIL_S),
+    ]
+
+
 def _session(d: float) -> list[Segment]:
     """Warm-up walk, backward-running intervals with a walk and a fidgeting rest, a turn-around,
     a 180° walking turn and a forward jog; about half of the time running backward."""
@@ -161,6 +203,12 @@ SCENARIOS: dict[str, Scenario] = {
                  _turnaround),
         Scenario("walk_turn", "forward walk, 180° turn in 5 steps, walk back", 40, 15,
                  _walk_turn),
+        Scenario("slow_backward_walk", "slow backward walking, 0.6 m/s, long double support",
+                 40, 12, _slow_backward_walk),
+        Scenario("stop_and_go", "short walking and running bouts, forward and backward, with "
+                 "stops of 0.8-3 s between them", 50, 50, _stop_and_go),
+        Scenario("backward_turn", "backward walk, slow 180° turn in 5 backward steps, walk "
+                 "back", 40, 20, _backward_turn),
         Scenario("session", "mixed session dominated by backward running (warm-up walk, "
                  "backward intervals, rest with foot tapping, turn-arounds, forward jog)",
                  150, 60, _session),
