@@ -1,4 +1,5 @@
-"""Build of the one compiled extension: the pipeline's inner loops (Cython).
+"""Build of the compiled kernels of the pipeline's stages (Cython), one beside each stage's
+Python module, sharing ``_table.pxd`` (column layouts and inline helpers).
 
 Everything else is declared in pyproject.toml. Floating-point contraction is switched off so
 that an expression gives the same bits wherever it is compiled (the pipeline relies on it:
@@ -12,11 +13,13 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 flags = [] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"]
+KERNELS = ("_table", "_stance", "_strapdown", "_contacts", "_early")
 
 setup(
     ext_modules=cythonize(
-        [Extension("retrogait.pipeline._loops", ["src/retrogait/pipeline/_loops.pyx"],
-                   extra_compile_args=flags)],
+        [Extension(f"retrogait.pipeline.{name}", [f"src/retrogait/pipeline/{name}.pyx"],
+                   extra_compile_args=flags) for name in KERNELS],
         compiler_directives={"language_level": 3},
+        include_path=["src"],
     ),
 )

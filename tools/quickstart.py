@@ -36,7 +36,7 @@ def ensure_env(extras: str) -> None:
     stamp = VENV / f".installed-{extras}"
     # what the install builds from: a change to any of them reinstalls (and recompiles)
     sources = [ROOT / "pyproject.toml", ROOT / "setup.py",
-               *sorted((ROOT / "src").rglob("*.pyx"))]
+               *sorted((ROOT / "src").rglob("*.pyx")), *sorted((ROOT / "src").rglob("*.pxd"))]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     if stamp.is_file() and stamp.read_text() == digest and venv_bin("retrogait").exists():
         return

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrogait.pipeline.contacts import LobeTracker, lobes
+from retrogait.pipeline.contacts import lobes
+from retrogait.pipeline.early import LobeTracker
 
 
 def _signal(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:

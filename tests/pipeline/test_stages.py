@@ -242,7 +242,7 @@ def test_pivot_least_squares_equals_numpy_minimum_norm(seed: int, m: int, rank: 
     """The compiled pivot fit's least squares (one-sided Jacobi SVD) gives numpy.linalg.lstsq's
     minimum-norm solution, also when the foot turned about one axis only (rank 2: the pivot's
     component along that axis is undetermined) or not at all."""
-    from retrogait.pipeline._loops import lstsq_min_norm
+    from retrogait.pipeline._contacts import lstsq_min_norm
 
     rng = np.random.default_rng(seed)
     a = rng.normal(size=(m, 3))

@@ -10,17 +10,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from retrogait.pipeline._table import AD, AX, AY, AZ, GN, GX, GY, GZ, NCOL, D, E, T
+
 FloatArray = NDArray[np.float64]
 
-# columns of the sample table (the two raw magnitudes and their smoothed values are adjacent,
-# so both are smoothed with the same slice operations)
-T, AX, AY, AZ, GX, GY, GZ, GN, AD, E, D = range(11)
-NCOL = 11
+__all__ = ["AD", "AX", "AY", "AZ", "GN", "GX", "GY", "GZ", "NCOL", "D", "E", "SampleBuffer", "T"]
 
 
 class SampleBuffer:
     """Rows of (t s, acc xyz m/s², gyr xyz deg/s, |gyr| deg/s, ||acc| − g| m/s², smoothed
-    |gyr| deg/s, smoothed ||acc| − g| m/s²)."""
+    |gyr| deg/s, smoothed ||acc| − g| m/s²); column numbers from ``_table.pxd``."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = int(capacity)

@@ -1,4 +1,5 @@
-"""Initial contact and toe-off from the foot's sagittal angular velocity (compiled loops).
+"""Initial contact and toe-off from the foot's sagittal angular velocity (compiled kernel
+``_contacts.pyx``).
 
 Between two stances the foot's pitch rate (gyro about the foot's mediolateral y axis; positive =
 toes down) is a sequence of *lobes* of alternating sign. The swing itself is the lobe holding
@@ -61,7 +62,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retrogait.events import LandingRule
-from retrogait.pipeline import _loops
+from retrogait.pipeline import _contacts
 from retrogait.pipeline.strapdown import SegmentMotion
 
 FloatArray = NDArray[np.float64]
@@ -86,12 +87,12 @@ def lobes(t: FloatArray, x: FloatArray, touch_fraction: float = 0.05) -> Lobes:
     t = np.asarray(t, dtype=np.float64)
     n = t.shape[0]
     out = np.empty((5, max(n, 1)))
-    m = _loops.lobes_into(t, np.asarray(x, dtype=np.float64), touch_fraction, out) if n else 0
+    m = _contacts.lobes_into(t, np.asarray(x, dtype=np.float64), touch_fraction, out) if n else 0
     return Lobes(start_s=out[0, :m].copy(), end_s=out[1, :m].copy(), peak=out[2, :m].copy(),
                  angle=out[3, :m].copy(), sign=out[4, :m].astype(np.int8))
 
 
-#: names of the compiled rule codes, in code order (``_loops.RULE_*``)
+#: names of the compiled rule codes, in code order (``RULE_*`` of ``_contacts.pyx``)
 LANDING_RULES: tuple[LandingRule, ...] = ("rotation_reversal", "impact", "contact_point",
                                           "rotation_onset", "swing_end")
 
@@ -117,9 +118,9 @@ class Contacts:
 
 def pivot_departure(
     t: FloatArray, gyr_dps: FloatArray, vel_foot: FloatArray, fit: slice, search_from: int,
-    min_speed_m_s: float = _loops.PIVOT_MIN_SPEED_M_S,
-    noise_factor: float = _loops.PIVOT_NOISE_FACTOR,
-    max_residual: float = _loops.PIVOT_MAX_RESIDUAL,
+    min_speed_m_s: float = _contacts.PIVOT_MIN_SPEED_M_S,
+    noise_factor: float = _contacts.PIVOT_NOISE_FACTOR,
+    max_residual: float = _contacts.PIVOT_MAX_RESIDUAL,
 ) -> float | None:
     """Time (s) the pivot of a rocker starts to move, or None.
 
@@ -132,7 +133,7 @@ def pivot_departure(
     the foot did not roll about one fixed point (soft shoe, impacts in the velocity).
     """
     i0, i1, _ = fit.indices(t.shape[0])
-    v = _loops.pivot_departure(np.asarray(t, dtype=np.float64),
+    v = _contacts.pivot_departure(np.asarray(t, dtype=np.float64),
                                np.asarray(gyr_dps, dtype=np.float64),
                                np.asarray(vel_foot, dtype=np.float64), i0, i1, search_from,
                                min_speed_m_s, noise_factor, max_residual)
@@ -165,7 +166,7 @@ def find_contacts(
     def arr(v: FloatArray | None, empty: FloatArray) -> FloatArray:
         return empty if v is None else np.asarray(v, dtype=np.float64)
 
-    ok, to, ic, swing, strike, rule, complete = _loops.find_contacts(
+    ok, to, ic, swing, strike, rule, complete = _contacts.find_contacts(
         np.asarray(t, dtype=np.float64), np.asarray(pitch_rate_dps, dtype=np.float64),
         min_lobe_dps, lobe_fraction, arr(speed, none1), arr(gyr_dps if kin else None, none3),
         arr(vel_foot if kin else None, none3), arr(acc, none3))
@@ -181,119 +182,9 @@ def contacts_of_motion(motion: SegmentMotion, acc: FloatArray, min_lobe_dps: flo
     motion (s): pitch rate (foot y, deg/s), speed and foot-frame velocity from the motion's
     packed table (:class:`~.strapdown.SegmentMotion`), impact from ``acc`` (n, 3, specific
     force, m/s², any fixed frame)."""
-    ok, to, ic, swing, strike, rule, complete, t_fast = _loops.contacts_of_motion(
+    ok, to, ic, swing, strike, rule, complete, t_fast = _contacts.contacts_of_motion(
         motion.table, acc, min_lobe_dps, lobe_fraction)
     c = Contacts(toe_off_s=to, initial_contact_s=ic, swing_angle_deg=swing,
                  strike_at_s=strike, landing_rule=LANDING_RULES[rule],
                  complete=complete) if ok else None
     return c, t_fast
-
-
-class LobeTracker:
-    """:func:`lobes` of a growing signal, kept up to date sample by sample.
-
-    The early-landing pre-check asks, every few samples of a swing, for the lobes of the pitch
-    rate since the opening anchor; recomputing :func:`lobes` each time costs ~25 NumPy calls
-    for a few new samples. This keeps what never changes once seen — zero crossings and the
-    *candidate* touch points (interior minima of |x| with the same sign on both sides), with
-    the peak |x| and the ∫|x| dt of the stretches between them — and merges the stretches into
-    lobes at the current touch limit (``touch_fraction`` × max |x|, which only grows: touches
-    are only ever added). Starts and peaks equal those of :func:`lobes` exactly; angles are
-    the same products summed in sample order (equal up to rounding).
-
-    The state lives in NumPy arrays worked on by compiled loops (:mod:`._loops`), so that
-    :meth:`scan_landing` can run the whole early-landing pre-check over many grid samples of a
-    big offline block in one call.
-    """
-
-    __slots__ = ("_state", "_tab", "_touch_fraction")
-
-    def __init__(self, touch_fraction: float = 0.05, capacity: int = 64) -> None:
-        self._touch_fraction = touch_fraction
-        # n, pending x, pending t, |x| before the pending sample, same sign before it (0/1),
-        # max |x|, number of stretches, max of the side signal of scan_landing
-        self._state = np.zeros(8)
-        # stretches between candidate boundaries (columns): start s, touch |x| (-1: always a
-        # boundary), peak |x| and ∫|x| dt of the committed samples
-        self._tab = np.empty((4, capacity))
-
-    @property
-    def n(self) -> int:
-        """Samples seen."""
-        return int(self._state[0])
-
-    @property
-    def max_abs(self) -> float:
-        """Largest |x| so far."""
-        return float(self._state[5])
-
-    def _reserve(self, new_samples: int) -> None:
-        need = int(self._state[6]) + 2 * new_samples + 1  # ≤ 2 stretches per sample
-        cap = self._tab.shape[1]
-        if need > cap:
-            tab = np.empty((4, max(need, 2 * cap)))
-            tab[:, :cap] = self._tab
-            self._tab = tab
-
-    def extend(self, t: FloatArray, x: FloatArray) -> None:
-        """Append samples: times (s) and values (any unit)."""
-        t = np.asarray(t, dtype=np.float64)
-        self._reserve(t.shape[0])
-        _loops.tracker_extend(self._state, self._tab, t, np.asarray(x, dtype=np.float64))
-
-    def lobes(self) -> tuple[list[float], list[float], list[float]]:
-        """Lobe starts (s), peaks and angles of the samples so far (as :func:`lobes`)."""
-        cnt = int(self._state[6])
-        out = np.empty((3, cnt))
-        m = _loops.tracker_lobes(self._state, self._tab, self._touch_fraction, out[0], out[1],
-                                 out[2])
-        return out[0, :m].tolist(), out[1, :m].tolist(), out[2, :m].tolist()
-
-    def last_lobe(self) -> tuple[float, float]:
-        """Start (s) and peak of the last lobe (as :func:`lobes`); needs a sample."""
-        if self.n == 0:
-            raise ValueError("no samples")
-        start, peak = _loops.tracker_last_lobe(self._state, self._tab, self._touch_fraction)
-        return float(start), float(peak)
-
-    def landing_lobe_start(self, min_peak: float, peak_fraction: float) -> float | None:
-        """Start (s) of the last significant lobe when it comes after the significant lobe of
-        the largest angle (the swing), else None; significant: peak ≥ ``max(min_peak,
-        peak_fraction × max |x|)``, as in :func:`find_contacts`."""
-        v = _loops.tracker_landing_start(self._state, self._tab, self._touch_fraction,
-                                         min_peak, peak_fraction)
-        return None if math.isnan(v) else float(v)
-
-    def scan_landing(self, table: FloatArray, row: int, end: int, calib: FloatArray,
-                     first: int, step: int, t0: float, params: EarlyScan, t_fast: float
-                     ) -> int:
-        """The early-landing pre-check at the grid samples ``first``, ``first + step``, … (sample
-        numbers from the opening anchor at ``t0`` s) over the pipeline's sample-table rows
-        ``row``..``end - 1`` (``row`` holding the tracker's next sample, :attr:`n`): the
-        signal is the calibrated pitch rate (deg/s; ``calib`` = tilt row-major, gyro bias),
-        the side signal the smoothed |gyro|. Extends the lobes up to each grid sample in turn
-        and returns the first grid sample that passes, or -1 (the lobes then hold the samples
-        up to the last grid sample tried). It passes when, over the samples since the anchor:
-        the stride is not longer than ``max_stride_s``; the largest smoothed |gyro| reaches
-        ``min_swing_peak_dps``; a significant lobe after the swing
-        (:meth:`landing_lobe_start`) has lasted ``lookahead_s``; and the last lobe is not the
-        one holding the fastest motion of an earlier full check (``t_fast``, NaN if none; see
-        ``SensorPipeline._swing_open_after``)."""
-        self._reserve(end - row)
-        return int(_loops.tracker_scan(
-            self._state, self._tab, self._touch_fraction, table, row, end, calib, first, step,
-            t0, params.max_stride_s, params.min_swing_peak_dps, params.min_lobe_dps,
-            params.lobe_fraction, params.lookahead_s, t_fast))
-
-
-@dataclass(frozen=True, slots=True)
-class EarlyScan:
-    """Thresholds of the early-landing pre-check (:meth:`LobeTracker.scan_landing`)."""
-
-    max_stride_s: float
-    min_swing_peak_dps: float
-    min_lobe_dps: float
-    lobe_fraction: float
-    lookahead_s: float
-
-

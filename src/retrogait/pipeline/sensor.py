@@ -46,9 +46,10 @@ from retrogait.events import (
     StrideEvent,
 )
 from retrogait.footstrike import classify_strike
-from retrogait.pipeline import _loops
+from retrogait.pipeline import _contacts, _stance, _strapdown
 from retrogait.pipeline.buffer import AX, AZ, GN, GX, GZ, E, SampleBuffer, T
-from retrogait.pipeline.contacts import EarlyScan, LobeTracker, contacts_of_motion
+from retrogait.pipeline.contacts import contacts_of_motion
+from retrogait.pipeline.early import EarlyScan, LobeTracker
 from retrogait.pipeline.strapdown import STANDARD_GRAVITY, FloatArray, SegmentMotion
 from retrogait.recording.format import SensorInfo
 from retrogait.timing.clock import TimedBlock
@@ -115,7 +116,7 @@ _SWING, _ANCHOR, _STANCE = 0, 1, 2
 # how far from its time a landing is decided (a zero crossing, an impact's rise, the contact
 # point's arrival: all between neighbouring samples, 30 ms covers 52 Hz); a data gap within
 # this reach can move the landing by up to the gap's length
-_LANDING_REACH_S = _loops.LANDING_REACH_S
+_LANDING_REACH_S = _contacts.LANDING_REACH_S
 
 
 @dataclass
@@ -233,13 +234,13 @@ class SensorPipeline:
     # ------------------------------------------------------------------ samples
     def _append(self, t: FloatArray, acc: FloatArray, gyr: FloatArray) -> None:
         """Rotate samples (sensor frame) into the nominal foot frame and write them and their
-        features straight into the ring buffer (:func:`._loops.append_rows`, one compiled call
+        features straight into the ring buffer (``_stance.append_rows``, one compiled call
         whatever the block size, so any block size gives the same bits)."""
         n = t.shape[0]
         first = self.buf.extend(n)
         buf = self.buf
         lo = max(buf.start, first - self._n_smooth + 1)
-        _loops.append_rows(buf.data, first - buf.base, lo - buf.base,
+        _stance.append_rows(buf.data, first - buf.base, lo - buf.base,
                            np.asarray(t, dtype=np.float64), np.asarray(acc, dtype=np.float64),
                            np.asarray(gyr, dtype=np.float64), self._r_nominal,
                            self.params.gravity_m_s2, self._n_smooth)
@@ -254,7 +255,7 @@ class SensorPipeline:
         if i1 <= i0:
             return None
         buf = self.buf
-        k = _loops.time_index(buf.data, *buf.rows(i0, i1), t_target)
+        k = _stance.time_index(buf.data, *buf.rows(i0, i1), t_target)
         return None if k < 0 else k + buf.base
 
     def _stillest(self, i0: int, i1: int) -> int:
@@ -263,7 +264,7 @@ class SensorPipeline:
         if i1 <= i0:
             raise IndexError(f"no rows in [{i0}, {i1})")
         buf = self.buf
-        return buf.base + _loops.stillest_row(buf.data, *buf.rows(i0, i1), self._q,
+        return buf.base + _stance.stillest_row(buf.data, *buf.rows(i0, i1), self._q,
                                               self.params.quiet_acc_m_s2)
 
     def _first(self, below: bool, thr: float, i0: int, i1: int) -> int | None:
@@ -273,9 +274,9 @@ class SensorPipeline:
         buf = self.buf
         r0, r1 = buf.rows(i0, i1)
         if below:
-            k = _loops.first_row(buf.data, r0, r1, True, thr, p.quiet_acc_m_s2)
+            k = _stance.first_row(buf.data, r0, r1, True, thr, p.quiet_acc_m_s2)
         else:
-            k = _loops.first_row(buf.data, r0, r1, False, thr,
+            k = _stance.first_row(buf.data, r0, r1, False, thr,
                                  p.quiet_acc_m_s2 * p.quiet_exit_factor)
         return None if k < 0 else k + buf.base
 
@@ -651,7 +652,7 @@ class SensorPipeline:
             ref = first
         lo = max(buf.start, ref - self._n_smooth + 1)
         r_att, r_ref = buf.rows(lo, ref)
-        table, heading, drift = _loops.integrate_rows(
+        table, heading, drift = _strapdown.integrate_rows(
             buf.data, r_first, r_end - 1, r_att, r_ref, self._calib, self.params.gravity_m_s2,
             zupt_end)
         return table[:, 0], SegmentMotion.from_table(table, heading, drift)
@@ -671,7 +672,7 @@ class SensorPipeline:
 
 def _calibration(tilt: FloatArray, bias: FloatArray) -> FloatArray:
     """Tilt correction (3 × 3, row-major) and gyro bias (deg/s, foot frame) as the one vector
-    the compiled loops read."""
+    the compiled kernels read."""
     return np.concatenate((np.asarray(tilt, dtype=np.float64).ravel(),
                            np.asarray(bias, dtype=np.float64)))
 

@@ -9,7 +9,7 @@ Orientation is integrated exactly (per-sample rotation increments composed in or
 is the integral of the gravity-free world acceleration; the zero-velocity update is the
 simplest honest one: the velocity must be zero at both anchors, so its end value is removed
 linearly over the segment (de-drifting), then integrated to position. The per-sample loops are
-compiled (:mod:`._loops`, Cython): every stride is integrated two or three times, and small
+compiled (``_strapdown.pyx``, Cython): every stride is integrated two or three times, and small
 NumPy calls cost more than the arithmetic of a 200-sample segment.
 """
 
@@ -20,11 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from retrogait.pipeline import _loops
+from retrogait.decoders.base import STANDARD_GRAVITY
+from retrogait.pipeline import _strapdown
+from retrogait.pipeline._table import P_PITCH, P_POS, P_ROT, P_VEL
 
 FloatArray = NDArray[np.float64]
 
-STANDARD_GRAVITY = _loops.STANDARD_GRAVITY  # 9.80665 m/s²
+__all__ = ["STANDARD_GRAVITY", "FloatArray", "SegmentMotion", "attitude_from_gravity",
+           "integrate_orientation", "integrate_segment"]
 
 
 def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
@@ -34,7 +37,7 @@ def attitude_from_gravity(f_up: FloatArray) -> FloatArray:
     (the heading is defined by the toes, not measured).
     """
     q = np.empty(4)
-    _loops.attitude_from_gravity_into(float(f_up[0]), float(f_up[1]), float(f_up[2]), q)
+    _strapdown.attitude_from_gravity_into(float(f_up[0]), float(f_up[1]), float(f_up[2]), q)
     return q
 
 
@@ -43,7 +46,7 @@ def integrate_orientation(t: FloatArray, gyr_dps: FloatArray, q0: FloatArray) ->
 
     gyr in deg/s, foot frame; increments use the mean rate of consecutive samples (trapezoid).
     """
-    rot9 = _loops.orientation(np.asarray(t, dtype=np.float64),
+    rot9 = _strapdown.orientation(np.asarray(t, dtype=np.float64),
                               np.asarray(gyr_dps, dtype=np.float64),
                               np.asarray(q0, dtype=np.float64))
     return rot9.reshape(-1, 3, 3)
@@ -57,8 +60,9 @@ class SegmentMotion:
     opening anchor; pitch_deg: (n,) toe-up pitch of the foot's x axis, deg; end_heading_rad:
     yaw of the toe axis at the closing anchor relative to the opening one; drift_m_s: the
     velocity removed at the closing anchor (integration error indicator), m/s. ``table``
-    (n, 20) holds them all, packed as the compiled loops write it (columns: t s, calibrated
-    gyro deg/s ×3, rot row-major ×9, vel ×3, pos ×3, pitch); the arrays are views of it.
+    (n, 20) holds them all, packed as the compiled kernel writes it (columns ``P_*`` of
+    ``_table.pxd``: t s, calibrated gyro deg/s ×3, rot row-major ×9, vel ×3, pos ×3, pitch);
+    the arrays are views of it.
     """
 
     rot: FloatArray
@@ -72,8 +76,9 @@ class SegmentMotion:
     @classmethod
     def from_table(cls, table: FloatArray, heading_rad: float, drift_m_s: float
                    ) -> SegmentMotion:
-        return cls(rot=table[:, 4:13].reshape(-1, 3, 3), vel=table[:, 13:16],
-                   pos=table[:, 16:19], pitch_deg=table[:, 19], end_heading_rad=heading_rad,
+        return cls(rot=table[:, P_ROT : P_ROT + 9].reshape(-1, 3, 3),
+                   vel=table[:, P_VEL : P_VEL + 3], pos=table[:, P_POS : P_POS + 3],
+                   pitch_deg=table[:, P_PITCH], end_heading_rad=heading_rad,
                    drift_m_s=drift_m_s, table=table)
 
 
@@ -93,7 +98,7 @@ def integrate_segment(
     anchored at ``t[0]`` and nothing is removed (``drift_m_s`` = 0). The velocity error removed
     at the closing anchor is taken to have grown linearly in time over the segment.
     """
-    table, heading, drift = _loops.segment(
+    table, heading, drift = _strapdown.segment(
         np.asarray(t, dtype=np.float64), np.asarray(acc, dtype=np.float64),
         np.asarray(gyr_dps, dtype=np.float64), np.asarray(q0, dtype=np.float64),
         float(gravity), bool(zupt_end))

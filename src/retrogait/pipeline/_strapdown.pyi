@@ -1,0 +1,13 @@
+"""Type stub of the compiled kernel ``_strapdown.pyx`` (see there)."""
+
+import numpy as np
+from numpy.typing import NDArray
+
+_F = NDArray[np.float64]
+
+def orientation(t: _F, gyr: _F, q0: _F) -> _F: ...
+def segment(t: _F, acc: _F, gyr: _F, q0: _F, gravity: float, zupt_end: bool
+            ) -> tuple[_F, float, float]: ...
+def attitude_from_gravity_into(f0: float, f1: float, f2: float, q: _F) -> None: ...
+def integrate_rows(data: _F, r_first: int, r_last: int, r_att: int, r_ref: int, calib: _F,
+                   gravity: float, zupt_end: bool) -> tuple[_F, float, float]: ...
