@@ -32,7 +32,7 @@ from retrogait.events import (
 )
 from retrogait.insights.summary import SessionSummary, SummaryBuilder
 from retrogait.mounting import Mounting
-from retrogait.recording.format import IMPORTED_PROFILE, Placement, SensorInfo
+from retrogait.recording.format import FOOT_OF_PLACEMENT, IMPORTED_PROFILE, Placement, SensorInfo
 from retrogait.session import GaitSession
 from retrogait.sources.base import DecodedSamples, SourceItem
 
@@ -245,8 +245,8 @@ def _analyze_arrays(feet: list[FootData], athlete: str | None, started_at: datet
     items: list[DecodedSamples] = []
     for i, foot in enumerate(feet):
         tt, acc, gyr = foot.arrays()
-        sid = foot.sensor_id or {"left_foot": "left", "right_foot": "right"}.get(
-            foot.placement, f"s{i + 1}")
+        default_id: str = FOOT_OF_PLACEMENT.get(foot.placement, f"s{i + 1}")
+        sid = foot.sensor_id or default_id
         try:
             infos.append(SensorInfo(
                 id=sid, profile=IMPORTED_PROFILE, placement=foot.placement,

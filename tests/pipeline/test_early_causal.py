@@ -1,4 +1,4 @@
-"""The early-landing shortcut (SensorPipeline._swing_open_after) relies on the opening-anchored
+"""The early-landing shortcut (EarlyLanding._swing_open_after) relies on the opening-anchored
 integration being sample-causal bit for bit: the speed at a sample does not depend on how many
 samples follow it."""
 

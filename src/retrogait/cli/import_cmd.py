@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from retrogait.mounting import Mounting
     from retrogait.outfiles import check_output
     from retrogait.recording.csv_import import CsvSensor, import_csv, read_sidecar
-    from retrogait.recording.format import check_athlete
+    from retrogait.recording.format import FOOT_OF_PLACEMENT, check_athlete
     from retrogait.truth import truth_path_for
 
     n = len(args.csv)
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             mounting = Mounting(toe_axis=toe, up_axis=up)
         except ValidationError as exc:
             raise ConfigError(f"{path}: mounting: {exc.errors()[0]['msg']}") from None
-        default_id = {"left_foot": "left", "right_foot": "right"}.get(placement, f"s{i + 1}")
+        default_id = FOOT_OF_PLACEMENT.get(placement, f"s{i + 1}")
         sensor_id = _pick(args.ids, i, n, "--id") or default_id
         sensors.append(CsvSensor(path, sensor_id, placement, mounting, side))
     ids = [s.sensor_id for s in sensors]

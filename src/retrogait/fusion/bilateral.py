@@ -23,10 +23,33 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from retrogait.events import CadenceEvent, Event, Foot, LandingEvent, StepEvent, StrideEvent
+from retrogait.pipeline.params import LandingParams
+from retrogait.recording.format import FOOT_OF_PLACEMENT as _FOOT
 from retrogait.recording.format import SensorInfo
 
-_FOOT: dict[str, Foot] = {"left_foot": "left", "right_foot": "right"}
+
+class FusionParams(BaseModel):
+    """Parameters of the cross-sensor fusion (units in the names)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_s: float = Field(6.0, gt=0, description="cadence window (trailing), s")
+    balance_steps: int = Field(20, ge=1, description="balance over this many last steps per foot")
+    max_step_s: float = Field(2.0, gt=0, description=(
+        "longest step (a landing to the other foot's next landing), s"))
+    stride_history_s: float = Field(10.0, ge=0, description=(
+        "strides are kept this long before the cadence window, s (events of the two feet "
+        "arrive up to a stride apart)"))
+    idle_foot_s: float = Field(LandingParams().max_stride_s, gt=0, description=(
+        "the other foot counts for cadence only when its last stride ended at most this long "
+        "before the current one, s (else it stands or its sensor is gone): the pipeline's "
+        "longest stride"))
+    max_time_error_share: float = Field(0.05, gt=0, description=(
+        "a stride's time counts for cadence when data gaps can have moved it by at most this "
+        "share of it"))
 
 
 @dataclass
@@ -38,13 +61,12 @@ class _Land:
 class Fusion:
     """Consumes every sensor's events in stream order; returns derived events."""
 
-    def __init__(
-        self, sensors: list[SensorInfo], window_s: float = 6.0, balance_steps: int = 20,
-        max_step_s: float = 2.0,
-    ) -> None:
+    def __init__(self, sensors: list[SensorInfo], params: FusionParams | None = None) -> None:
         self.sensors = sensors
-        self.window_s = window_s
-        self.max_step_s = max_step_s
+        self.params = p = params or FusionParams()
+        self.window_s = p.window_s
+        self.max_step_s = p.max_step_s
+        balance_steps = p.balance_steps
         feet = [s for s in sensors if s.placement in _FOOT]
         self._foot: dict[str, Foot] = {s.id: _FOOT[s.placement] for s in feet}
         self._bilateral = len({self._foot[s.id] for s in feet}) == 2
@@ -78,10 +100,11 @@ class Fusion:
         n = 0
         backward = 0
         for sid, strides in self._strides.items():
-            while strides and strides[0].t_s < lo - 10.0:
+            while strides and strides[0].t_s < lo - self.params.stride_history_s:
                 strides.popleft()
-            recent = [s for s in strides if s.t_s >= lo and _timed(s)]
-            if sid != e.sensor and (not recent or recent[-1].t_s < e.t_s - 2.5):
+            recent = [s for s in strides
+                      if s.t_s >= lo and _timed(s, self.params.max_time_error_share)]
+            if sid != e.sensor and (not recent or recent[-1].t_s < e.t_s - self.params.idle_foot_s):
                 continue  # that foot is not moving (or its sensor is gone)
             if recent:
                 rates.append(120.0 * len(recent) / sum(s.stride_time_s for s in recent))
@@ -131,14 +154,10 @@ class Fusion:
         return out
 
 
-# a stride's time counts for cadence when data gaps can have moved it by at most this share
-MAX_TIME_ERROR_SHARE = 0.05
-
-
-def _timed(s: StrideEvent) -> bool:
+def _timed(s: StrideEvent, max_share: float) -> bool:
     """The stride's time is known well enough for cadence: the gaps near its landings
     (``time_error_max_s``, usually none: a lost BLE packet mid-swing moves neither landing)
-    bound its error to at most :data:`MAX_TIME_ERROR_SHARE` of it. Leaving out every stride
-    that spans a gap (uncertain) left the cadence to a few strides at 5 % packet loss; a stride
-    that is uncertain for another reason (toe-off not found) also has a good stride time."""
-    return s.time_error_max_s <= MAX_TIME_ERROR_SHARE * s.stride_time_s
+    bound its error to at most ``max_share`` of it. (Leaving out every stride that spans a gap
+    left the cadence to a few strides at 5 % packet loss, docs/pipeline.md; a stride that is
+    uncertain for another reason, toe-off not found, also has a good stride time.)"""
+    return s.time_error_max_s <= max_share * s.stride_time_s

@@ -5,6 +5,11 @@ toe-first touchdown rules and the contact search of a segment (contracts and phy
 :mod:`.contacts`; built with floating-point contraction off, see ``setup.py``).
 
 Units: s, m/s², deg/s, m; rates and velocities in the foot frame.
+
+Why one file of ~480 lines: the lobe split, the pivot fit (with its own minimum-norm least
+squares of three unknowns, a Jacobi SVD: no LAPACK call per stride) and the touchdown rules are
+``cdef`` helpers of one search, called in its inner loops; kept in one translation unit they
+inline and need no exported C API between modules.
 """
 
 from libc.float cimport DBL_EPSILON
@@ -15,44 +20,28 @@ import numpy as np
 from retrogait.pipeline._table cimport P_GYR, P_ROT, P_T, P_VEL, deg2rad
 
 
-# constants of the contact search (documented in contacts.find_contacts / pivot_departure,
-# whose defaults are these names, and in docs/pipeline.md with the sources each was chosen on):
-# the impact onset is the rise through IMPACT_LEVEL of the impact's | |acc| - g | peak; the
-# pivot of a toes-up push moves when its speed exceeds max(PIVOT_MIN_SPEED_M_S,
-# PIVOT_NOISE_FACTOR x fit rms), and the fit is refused above PIVOT_MAX_RESIDUAL x rms speed;
-# LANDING_REACH_S: how far from its time a landing is decided (a data gap within it can move
-# the landing by up to its length)
-cdef double _GRAVITY = 9.80665
-cdef double _IMPACT_LEVEL = 0.5
-cdef double _LANDING_REACH_S = 0.03
-# touchdown of a toe-first landing (contacts.find_contacts): an impact is a specific-force jump
-# (|a_k - a_(k-1)| / dt) above max(IMPACT_MIN_JERK, IMPACT_JERK_FACTOR x the largest jump of
-# the swing lobe, the free foot's own jerk and noise); the rocker fit for the kinematic
-# fallback runs from the landing lobe's peak rate until it falls below ROCKER_FIT_FRACTION of
-# that peak
-cdef double _IMPACT_MIN_JERK = 1000.0
-cdef double _IMPACT_JERK_FACTOR = 2.0
-cdef double _IMPACT_RISE_S = 0.02
-cdef double _IMPACT_MAX_DT_S = 1.0 / 75.0
-cdef double _ROCKER_FIT_FRACTION = 0.25
-cdef double _ROCKER_FIT_MAX_S = 0.08
-cdef double _ROCKER_MAX_RESIDUAL = 0.3
-cdef double _PIVOT_MIN_SPEED_M_S = 0.05
-cdef double _PIVOT_NOISE_FACTOR = 3.0
-cdef double _PIVOT_MAX_RESIDUAL = 0.1
-STANDARD_GRAVITY = _GRAVITY
-IMPACT_LEVEL = _IMPACT_LEVEL
-LANDING_REACH_S = _LANDING_REACH_S
-PIVOT_MIN_SPEED_M_S = _PIVOT_MIN_SPEED_M_S
-PIVOT_NOISE_FACTOR = _PIVOT_NOISE_FACTOR
-PIVOT_MAX_RESIDUAL = _PIVOT_MAX_RESIDUAL
-IMPACT_MIN_JERK = _IMPACT_MIN_JERK
-IMPACT_JERK_FACTOR = _IMPACT_JERK_FACTOR
-IMPACT_RISE_S = _IMPACT_RISE_S
-IMPACT_MAX_DT_S = _IMPACT_MAX_DT_S
-ROCKER_FIT_FRACTION = _ROCKER_FIT_FRACTION
-ROCKER_MAX_RESIDUAL = _ROCKER_MAX_RESIDUAL
-ROCKER_FIT_MAX_S = _ROCKER_FIT_MAX_S
+# the parameters of the contact search (their one home, with units and what each was chosen
+# on: retrogait.pipeline.params.ContactParams, whose fields these are; gravity_m_s2 is the
+# pipeline's)
+cdef struct Consts:
+    double min_lobe_dps
+    double lobe_fraction
+    double touch_fraction
+    double gravity_m_s2
+    double push_fit_fraction
+    double impact_level
+    double impact_min_jerk
+    double impact_jerk_factor
+    double impact_rise_s
+    double impact_max_dt_s
+    double rocker_fit_fraction
+    double rocker_fit_max_s
+    double rocker_max_residual
+    double pivot_min_speed_m_s
+    double pivot_noise_factor
+    double pivot_max_residual
+
+
 # which rule decided a landing (contacts.LANDING_RULES holds the names, same order)
 cdef enum:
     RULE_ROTATION_REVERSAL = 0
@@ -298,41 +287,41 @@ cdef inline double _jerk(const double[:] t, const double[:, :] acc, Py_ssize_t k
     return sqrt(d0 * d0 + d1 * d1 + d2 * d2) / dt
 
 
-cdef inline double _acc_dev(const double[:, :] acc, Py_ssize_t i) noexcept nogil:
+cdef inline double _acc_dev(const double[:, :] acc, Py_ssize_t i, double g) noexcept nogil:
     return fabs(sqrt(acc[i, 0] * acc[i, 0] + acc[i, 1] * acc[i, 1] + acc[i, 2] * acc[i, 2])
-                - _GRAVITY)
+                - g)
 
 
-cdef double _impact_onset(const double[:] t, const double[:, :] acc, Py_ssize_t k) noexcept:
+cdef double _impact_onset(const double[:] t, const double[:, :] acc, Py_ssize_t k,
+                          const Consts* c) noexcept:
     """Onset (s) of the impact whose first jump above the swing's level is into sample k: the
-    time the rise into the impact's peak of | |acc| - g | (within IMPACT_RISE_S after k)
-    crosses IMPACT_LEVEL x that peak, interpolated between samples and searched back at most
-    to IMPACT_RISE_S before k (a soft shoe spreads the rise over several samples at 100 Hz;
-    the jump sample alone lagged the own simulator's touchdown by 15-25 ms there)."""
+    time the rise into the impact's peak of | |acc| - g | (within impact_rise_s after k)
+    crosses impact_level x that peak, interpolated between samples and searched back at most
+    to impact_rise_s before k (a soft shoe spreads the rise over several samples)."""
     cdef Py_ssize_t n = t.shape[0], j, jp = k, lo
-    cdef double half, f_prev
-    while jp + 1 < n and t[jp + 1] - t[k] <= _IMPACT_RISE_S:
+    cdef double half, f_prev, g = c.gravity_m_s2
+    while jp + 1 < n and t[jp + 1] - t[k] <= c.impact_rise_s:
         jp += 1
     j = k
     for jp in range(k, jp + 1):
-        if _acc_dev(acc, jp) > _acc_dev(acc, j):
+        if _acc_dev(acc, jp, g) > _acc_dev(acc, j, g):
             j = jp
-    half = _IMPACT_LEVEL * _acc_dev(acc, j)
+    half = c.impact_level * _acc_dev(acc, j, g)
     lo = k - 1
-    while lo > 0 and t[k] - t[lo - 1] <= _IMPACT_RISE_S:
+    while lo > 0 and t[k] - t[lo - 1] <= c.impact_rise_s:
         lo -= 1
-    while j > lo and _acc_dev(acc, j - 1) >= half:
+    while j > lo and _acc_dev(acc, j - 1, g) >= half:
         j -= 1
     if j == lo:
         return t[lo]
-    f_prev = _acc_dev(acc, j - 1)
-    return t[j - 1] + (t[j] - t[j - 1]) * (half - f_prev) / (_acc_dev(acc, j) - f_prev)
+    f_prev = _acc_dev(acc, j - 1, g)
+    return t[j - 1] + (t[j] - t[j - 1]) * (half - f_prev) / (_acc_dev(acc, j, g) - f_prev)
 
 
 cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const double[:, :] acc,
                                  const double[:, :] gyr, const double[:, :] vel_foot,
                                  double swing0, double swing1, double lobe0, double lobe1,
-                                 double* rule, double* complete) noexcept:
+                                 const Consts* c, double* rule, double* complete) noexcept:
     """contacts.touchdown: the touchdown of a toe-first landing whose heel-drop lobe of x
     spans lobe0..lobe1 after the swing lobe swing0..swing1 (see contacts.find_contacts);
     ``rule`` gets the deciding rule, ``complete`` 0 when a later sample could still change
@@ -346,30 +335,30 @@ cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const dou
         return lobe0
     # 1. impact: the first specific-force jump above anything the free swing made, from the
     # interval holding the rotation start up to the jump into the fastest heel drop
-    if acc.shape[0] == n and n > 1 and (t[n - 1] - t[0]) / (n - 1) <= _IMPACT_MAX_DT_S:
+    if acc.shape[0] == n and n > 1 and (t[n - 1] - t[0]) / (n - 1) <= c.impact_max_dt_s:
         a = _searchsorted(t, swing0, False)
         b = _searchsorted(t, swing1, True)
         for k in range(max(a, 1), min(b, n)):
             jsw = max(jsw, _jerk(t, acc, k))
-        thr = max(_IMPACT_MIN_JERK, _IMPACT_JERK_FACTOR * jsw)
+        thr = max(c.impact_min_jerk, c.impact_jerk_factor * jsw)
         for k in range(max(i0, 1), min(k_peak + 2, n)):
             if _jerk(t, acc, k) > thr:
                 rule[0] = RULE_IMPACT
-                return _impact_onset(t, acc, k)
+                return _impact_onset(t, acc, k, c)
     # 2. no impact: the contact point (the rocker's pivot, fitted while the foot rolls on it
     # after its fastest heel drop) comes to rest
-    lim = _ROCKER_FIT_FRACTION * fabs(x[k_peak])
+    lim = c.rocker_fit_fraction * fabs(x[k_peak])
     f1 = k_peak
     while f1 < n and fabs(x[f1]) >= lim and x[f1] * x[k_peak] > 0 and (
-            t[f1] - t[k_peak] <= _ROCKER_FIT_MAX_S):
+            t[f1] - t[k_peak] <= c.rocker_fit_max_s):
         f1 += 1
     if f1 >= n:
         complete[0] = 0.0
     if k_peak + 2 >= n:  # the rate may still be rising
         complete[0] = 0.0
     if gyr.shape[0] == n and vel_foot.shape[0] == n and _pivot_fit(
-            gyr, vel_foot, k_peak, f1, _ROCKER_MAX_RESIDUAL, r, &rms):
-        thr = max(_PIVOT_MIN_SPEED_M_S, _PIVOT_NOISE_FACTOR * rms)
+            gyr, vel_foot, k_peak, f1, c.rocker_max_residual, r, &rms):
+        thr = max(c.pivot_min_speed_m_s, c.pivot_noise_factor * rms)
         rule[0] = RULE_CONTACT_POINT
         prev = sqrt(_point_speed2(gyr, vel_foot, k_peak, r))
         for k in range(k_peak - 1, i0 - 2, -1):
@@ -385,8 +374,8 @@ cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const dou
     return lobe0
 
 
-cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_dps,
-                         double lobe_fraction, const double[:] speed, const double[:, :] gyr,
+cdef bint _find_contacts(const double[:] t, const double[:] x, const Consts* c,
+                         const double[:] speed, const double[:, :] gyr,
                          const double[:, :] vel_foot, const double[:, :] acc,
                          double* out) noexcept:
     """contacts.find_contacts (empty arrays: not given) into out = toe-off, initial contact,
@@ -397,11 +386,11 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
     cdef double rule = RULE_ROTATION_REVERSAL, complete = 1.0
     lb_arr = np.empty((5, n))
     cdef double[:, :] lb = lb_arr
-    m = _lobes(t, x, 0.05, lb)
+    m = _lobes(t, x, c.touch_fraction, lb)
     for k in range(m):
         if lb[2, k] > pmax:
             pmax = lb[2, k]
-    thr = max(min_lobe_dps, lobe_fraction * pmax)
+    thr = max(c.min_lobe_dps, c.lobe_fraction * pmax)
     for k in range(m):  # the significant lobe of the largest angle (the first of equals)
         if lb[2, k] >= thr and (swing < 0 or lb[3, k] > lb[3, swing]):
             swing = k
@@ -426,7 +415,7 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
         rule = RULE_SWING_END
     elif lb[4, last_after] < 0:  # heel drop: toe first
         ic = _toe_first_touchdown(t, x, acc, gyr, vel_foot, lb[0, swing], lb[1, swing],
-                                  lb[0, last_after], lb[1, last_after], &rule, &complete)
+                                  lb[0, last_after], lb[1, last_after], c, &rule, &complete)
     to = lb[0, swing]
     for k in range(swing - 1, -1, -1):
         if lb[2, k] >= thr:
@@ -437,7 +426,7 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
             if lb[4, push] > 0:  # toes-down push over the toes: release at the peak rate
                 to = t[k_peak]
             elif gyr.shape[0] == n and vel_foot.shape[0] == n:
-                lim = 0.25 * fabs(x[k_peak])
+                lim = c.push_fit_fraction * fabs(x[k_peak])
                 for i in range(i0, k_peak + 1):
                     if fabs(x[i]) > lim:
                         if w0 < 0:
@@ -446,8 +435,8 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
                         cnt += 1
                 if cnt >= 3:
                     dep = _pivot_departure(t, gyr, vel_foot, w0, w1 + 1, k_peak,
-                                           _PIVOT_MIN_SPEED_M_S, _PIVOT_NOISE_FACTOR,
-                                           _PIVOT_MAX_RESIDUAL)
+                                           c.pivot_min_speed_m_s, c.pivot_noise_factor,
+                                           c.pivot_max_residual)
                     if not isnan(dep):
                         to = min(to, dep)
     out[0] = to
@@ -459,18 +448,17 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, double min_lobe_d
     return True
 
 
-def find_contacts(const double[:] t, const double[:] x, double min_lobe_dps,
-                  double lobe_fraction, const double[:] speed, const double[:, :] gyr,
+def find_contacts(const double[:] t, const double[:] x, Consts consts,
+                  const double[:] speed, const double[:, :] gyr,
                   const double[:, :] vel_foot, const double[:, :] acc):
     """(found, toe-off, initial contact, swing angle, strike_at, landing rule, complete);
     empty arrays: not given."""
     cdef double out[6]
-    ok = _find_contacts(t, x, min_lobe_dps, lobe_fraction, speed, gyr, vel_foot, acc, out)
+    ok = _find_contacts(t, x, &consts, speed, gyr, vel_foot, acc, out)
     return ok, out[0], out[1], out[2], out[3], int(out[4]), out[5] > 0.5
 
 
-def contacts_of_motion(const double[:, :] o, const double[:, :] acc, double min_lobe_dps,
-                       double lobe_fraction):
+def contacts_of_motion(const double[:, :] o, const double[:, :] acc, Consts consts):
     """find_contacts of an integrated segment (packed table ``o`` of :func:`segment`; speed
     and foot-frame velocity from its rotations and velocities; impact from ``acc``): (found,
     toe-off, initial contact, swing angle, strike_at, time of the fastest motion)."""
@@ -495,6 +483,6 @@ def contacts_of_motion(const double[:, :] o, const double[:, :] acc, double min_
                               + o[i, P_ROT + 6 + c] * v2)
     if n < 3:
         return False, NAN, NAN, NAN, NAN, 0, True, (o[kf, P_T] if n else NAN)
-    ok = _find_contacts(o[:, P_T], o[:, P_GYR + 1], min_lobe_dps, lobe_fraction, speed,
+    ok = _find_contacts(o[:, P_T], o[:, P_GYR + 1], &consts, speed,
                         o[:, P_GYR:P_GYR + 3], vel_foot, acc, out)
     return ok, out[0], out[1], out[2], out[3], int(out[4]), out[5] > 0.5, o[kf, P_T]

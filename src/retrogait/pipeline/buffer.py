@@ -58,6 +58,10 @@ class SampleBuffer:
         self.size += n
         return first
 
+    def time(self, i: int) -> float:
+        """Time (s) of the sample with absolute index ``i`` (not checked)."""
+        return float(self.data[i - self.base, T])
+
     def rows(self, i0: int, i1: int) -> tuple[int, int]:
         """Positions in :attr:`data` of the rows with absolute indices [i0, i1), checked
         (the compiled loops index :attr:`data` directly and do not check bounds)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from retrogait.events import Foot
 from retrogait.mounting import Mounting
 
 FORMAT_NAME = "retrogait-recording"
@@ -26,6 +27,10 @@ Placement = Literal[
     "left_foot", "right_foot", "lower_back", "trunk", "chest", "head", "left_shank",
     "right_shank", "other",
 ]
+
+FOOT_OF_PLACEMENT: dict[str, Foot] = {"left_foot": "left", "right_foot": "right"}
+"""The foot a foot sensor is on, by placement (the one home of that mapping; other placements
+are on no foot)."""
 
 
 def check_athlete(name: str, what: str = "--athlete") -> str:
