@@ -167,7 +167,8 @@ class TrunkStepEvent(_SensorEvent):
     either foot) to this one; the first landing of a bout (no landing before it) is measured
     over the step that follows it and is emitted with it. ``t_s`` is the landing, estimated as
     the contact's impact (steepest rise of the vertical acceleration before its first impact
-    spike); see docs/pipeline.md (Trunk pipeline)."""
+    spike); ``foot`` is the landing's side from the pelvis's roll rate (a lower-back sensor
+    with a gyroscope), else ``unknown``; see docs/pipeline.md (Trunk pipeline)."""
 
     kind: Literal["trunk_step"] = "trunk_step"
     step_time_s: float = Field(description="time since the previous landing, s")

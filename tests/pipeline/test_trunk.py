@@ -142,3 +142,38 @@ def test_a_double_loading_lands_on_its_first_impact() -> None:
     assert len(est) >= len(landings) - 1
     errors = [min(abs(e - r) for r in landings) for e in est]
     assert max(errors) < 0.04, errors  # the first spike, not the slap 0.15 s later
+
+
+def test_the_landing_side_from_the_pelvis_roll_rate_lower_back_only() -> None:
+    """After a left landing the pelvis rolls toward the right (it drops on the swing side):
+    + roll rate about the anterior axis. A lower-back sensor with a gyroscope names the side;
+    without a gyroscope, or on the chest, the side is unknown."""
+    rate = 100.0
+    t = np.arange(0.0, 16.0, 1.0 / rate)
+    landings = np.arange(3.0, 15.0, 0.55)
+    a_v = -1.0 * np.cos(2 * np.pi * (t - 0.2) / 0.55)
+    roll = np.zeros(len(t))  # deg/s about the anterior axis
+    for k, t0 in enumerate(landings):
+        a_v = a_v + 5.0 * np.exp(-0.5 * ((t - t0 - 0.03) / 0.015) ** 2)
+        roll[(t >= t0) & (t < t0 + 0.2)] = 10.0 if k % 2 == 0 else -10.0  # left, right, ...
+    a_v[t < 2.5] = 0.0
+    sim = _sim("backward_walk", 0)
+    info = next(s for s in sim.sensors if s.id == "lower_back")  # up +x, anterior -z
+    acc = np.zeros((len(t), 3))
+    acc[:, 0] = 9.80665 + a_v
+    gyr = np.zeros((len(t), 3))
+    gyr[:, 2] = -roll  # a + roll about the anterior axis (-z)
+
+    def sides(info: object, gyr: np.ndarray) -> list[str]:
+        pipe = TrunkPipeline(info, rate_hz=rate)  # type: ignore[arg-type]
+        out = pipe.process(TimedBlock(t=t, acc=acc, gyr=gyr, gap_before_s=0.0, lost_packets=0))
+        steps = [e for e in out if isinstance(e, TrunkStepEvent)]
+        assert len(steps) >= len(landings) - 1
+        assert max(min(abs(e.t_s - r) for r in landings) for e in steps) < 0.04
+        return [e.foot for e in steps]
+
+    got = sides(info, gyr)
+    assert got == ["left" if k % 2 == 0 else "right" for k in range(len(got))]
+    assert set(sides(info, np.full_like(gyr, np.nan))) == {"unknown"}
+    chest = info.model_copy(update={"placement": "chest"})
+    assert set(sides(chest, gyr)) == {"unknown"}

@@ -1,6 +1,7 @@
 """Trunk pipeline: timed samples of a chest or lower-back sensor -> per-step trunk events.
 
-Works with an accelerometer alone (a Polar H10 has no gyroscope; NaN gyro is ignored).
+Works with an accelerometer alone (a Polar H10 has no gyroscope; NaN gyro is ignored); a
+lower-back gyroscope gives the side of each landing (``_side``).
 Method and measured accuracy in ``docs/pipeline.md`` (Trunk pipeline).
 
 1. **Orientation learnt from the data.** Up = the mean specific force of the first
@@ -47,7 +48,7 @@ from collections import deque
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrogait.events import Direction, Event, PostureEvent, TrunkStepEvent
+from retrogait.events import Direction, Event, Foot, PostureEvent, TrunkStepEvent
 from retrogait.mounting import axis_vector
 from retrogait.pipeline.strapdown import STANDARD_GRAVITY
 from retrogait.recording.format import SensorInfo
@@ -87,6 +88,10 @@ class TrunkParams(BaseModel):
                                   "of the step")
     direction_min_m_s2: float = Field(
         0.05, description="smaller braking signals give direction in_place, m/s²")
+    side_window_s: float = Field(0.15, gt=0, description="roll rate after the landing that "
+                                 "gives its side, s")
+    side_min_deg_s: float = Field(2.0, ge=0, description="a smaller mean roll rate gives side "
+                                  "unknown, deg/s")
     cadence_steps: int = Field(8, ge=1, description="steps in the cadence")
     cadence_outlier: float = Field(0.3, gt=0, description="a step this far from the median "
                                    "step time (share of it) makes the cadence their median")
@@ -125,6 +130,7 @@ class TrunkPipeline:
         self.cap = int(p.buffer_s * rate_hz)
         self.t = np.empty(0)
         self.acc = np.empty((0, 3))
+        self.gyr = np.empty((0, 3))  # deg/s, NaN without a gyroscope
         self.av = np.empty(0)  # raw vertical acceleration
         self.avs = np.empty(0)  # smoothed, valid up to len - half
         self.gdir: np.ndarray | None = None  # current gravity direction (sensor frame)
@@ -153,10 +159,11 @@ class TrunkPipeline:
         chunk = max(1, int(0.25 * self.rate))  # the ring must not drop unscanned samples
         for i in range(0, len(block.t), chunk):
             out.extend(self._process(np.asarray(block.t[i:i + chunk], dtype=np.float64),
-                                     np.asarray(block.acc[i:i + chunk], dtype=np.float64)))
+                                     np.asarray(block.acc[i:i + chunk], dtype=np.float64),
+                                     np.asarray(block.gyr[i:i + chunk], dtype=np.float64)))
         return out
 
-    def _process(self, t: np.ndarray, acc: np.ndarray) -> list[Event]:
+    def _process(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> list[Event]:
         av = np.zeros(len(acc))
         start = 0
         if self.up is None:  # learn from exactly the first learn_s of samples
@@ -177,7 +184,7 @@ class TrunkPipeline:
                 av[i] = float(a @ g) / max(float(np.linalg.norm(g)), 1e-9) - self.p.gravity_m_s2
             self._g = g
             self.gdir = g / float(np.linalg.norm(g))
-        self._append(t, acc, av)
+        self._append(t, acc, gyr, av)
         return self._scan()
 
     def finish(self) -> list[Event]:
@@ -193,9 +200,10 @@ class TrunkPipeline:
             n = float(np.linalg.norm(f))
         return np.asarray(f / n)
 
-    def _append(self, t: np.ndarray, acc: np.ndarray, av: np.ndarray) -> None:
+    def _append(self, t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, av: np.ndarray) -> None:
         self.t = np.concatenate([self.t, t])
         self.acc = np.concatenate([self.acc, acc])
+        self.gyr = np.concatenate([self.gyr, gyr])
         self.av = np.concatenate([self.av, av])
         # smoothed values for indices whose whole kernel is present
         done = len(self.avs)
@@ -208,8 +216,8 @@ class TrunkPipeline:
             self.avs = np.concatenate([self.avs, np.convolve(seg, self.kernel, mode="valid")])
         extra = len(self.t) - self.cap
         if extra > 0:
-            self.t, self.acc, self.av, self.avs = (self.t[extra:], self.acc[extra:],
-                                                   self.av[extra:], self.avs[extra:])
+            self.t, self.acc, self.gyr = self.t[extra:], self.acc[extra:], self.gyr[extra:]
+            self.av, self.avs = self.av[extra:], self.avs[extra:]
             self.base += extra
 
     # ------------------------------------------------------------------------------ steps
@@ -325,12 +333,31 @@ class TrunkPipeline:
         for t_s in (t0, t1) if first else (t1,):
             ev = TrunkStepEvent(
                 t_s=round(t_s, 6), emitted_at_s=emitted, sensor=self.info.id,
+                foot=self._side(t_s),
                 step_time_s=round(step, 4),
                 cadence_spm=round(self._cadence(), 2),
                 vertical_oscillation_cm=round(osc_cm, 2), pitch_deg=round(pitch, 2),
                 roll_deg=round(roll, 2), contact_time_s=round(contact, 3), direction=direction)
             out += [ev, *self._posture(ev)]
         return out
+
+    def _side(self, ic: float) -> Foot:
+        """The landing foot from the pelvis's roll rate just after the landing (lower back with a
+        gyroscope): in early stance the pelvis drops on the swing side (docs/references.md
+        [PERRY2010]), so it rolls toward the right after a left landing (+ about the anterior
+        axis) and toward the left after a right one. ``unknown`` without a gyroscope, for the
+        chest (the thorax need not follow the pelvis) and below ``side_min_deg_s``."""
+        if self.info.placement != "lower_back" or self.fwd is None or (
+                self.p.forward_from_first_steps and len(self._first) < self.p.first_steps):
+            return "unknown"  # no side before the anterior axis is known
+        a = int(np.searchsorted(self.t, ic))
+        w = self.gyr[a:a + max(1, round(self.p.side_window_s * self.rate))]
+        if len(w) == 0 or np.isnan(w).any():
+            return "unknown"
+        roll = float(np.mean(w @ self.fwd))
+        if abs(roll) < self.p.side_min_deg_s:
+            return "unknown"
+        return "left" if roll > 0 else "right"
 
     def _cadence(self) -> float:
         """Steps/min over the bout's last ``cadence_steps`` steps: their count over their span
