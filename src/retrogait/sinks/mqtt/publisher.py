@@ -121,6 +121,7 @@ class MqttSink(Sink):
             "5": aiomqtt.ProtocolVersion.V5, "3.1.1": aiomqtt.ProtocolVersion.V311, "auto": None,
         }[settings.protocol]
         self._since = datetime.now(UTC)
+        self._connected_at: datetime | None = None  # opening of the current connection (attempt)
         self.connected = asyncio.Event()
         self._done = asyncio.Event()
         self.dropped_notifications = 0
@@ -156,6 +157,7 @@ class MqttSink(Sink):
             state=state, reason=reason, athlete=self.athlete, client_id=self.client_id,
             session_id=self.session_id,
             since=self._since if state == "online" else (None if will else datetime.now(UTC)),
+            connected_at=self._connected_at,
             published_events=self.stats.published, dropped_events=self.stats.dropped,
             reconnects=max(0, self.stats.connects - 1),
             dropped_notifications=self.dropped_notifications,
@@ -291,6 +293,8 @@ class MqttSink(Sink):
 
     def _client(self, protocol: aiomqtt.ProtocolVersion) -> aiomqtt.Client:
         user, pw = self.settings.credentials()
+        # the will's payload is fixed now, at CONNECT: the one time it can carry is this one
+        self._connected_at = datetime.now(UTC)
         will = aiomqtt.Will(
             self.status_topic, self._status("offline", "connection lost", will=True), qos=1,
             retain=True,

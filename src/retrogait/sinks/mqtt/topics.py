@@ -41,6 +41,10 @@ class DaemonStatus(BaseModel):
     since: datetime | None = Field(
         default=None, description="when this state began, UTC; null in the last will, whose "
         "payload is fixed at connect time (the broker sends it later, without a time)")
+    connected_at: datetime | None = Field(
+        default=None, description="when the MQTT connection this status belongs to was opened, "
+        "UTC; in the last will the connection whose loss it reports: it went offline after this "
+        "(null only before any connection attempt)")
     published_events: int = Field(default=0, description="events the broker acknowledged")
     dropped_events: int = Field(
         default=0, description="events dropped so far because the outage buffer overflowed"
