@@ -216,8 +216,8 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=180.0, help="memory run length")
     ap.add_argument("--repeat", type=int, default=5, help="offline runs (median reported)")
     ap.add_argument("--tiled-walk", type=int, metavar="N",
-                    help="use the gaitmap two-foot walk of tests/data tiled N times (issue 14: "
-                    "N=20, 2 x 774 s), imported with retrogait import-csv")
+                    help="use the gaitmap two-foot walk of tests/data tiled N times (e.g. "
+                    "N=20: 2 x 774 s), imported with retrogait import-csv")
     args = ap.parse_args()
     rec = args.recording
     if rec is None and args.tiled_walk:

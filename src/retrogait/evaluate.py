@@ -55,7 +55,7 @@ from retrogait.truth import GroundTruth, SensorTruth, TruthStride
 LANDING_TOL_S = 0.05
 LANDING_WIDE_TOL_S = 0.15
 """A second, wide landing match: is every stride found, and how far off (signed) are the
-landings that miss the 50 ms window? (issue 12 reported F1 @ 150 ms and the signed bias)"""
+landings that miss the 50 ms window? (F1 @ 150 ms and the signed bias, s)"""
 TOE_OFF_TOL_S = 0.10
 
 

@@ -1,4 +1,4 @@
-"""MQTT errors that say what happened (issues 13.5/13.6, 14.3), against real Mosquitto brokers:
+"""MQTT errors that say what happened, against real Mosquitto brokers:
 one with ``allow_anonymous false`` and a password file (``mosquitto_passwd``), one with a TLS
 listener whose certificate is signed by a CA made here with ``openssl``."""
 
@@ -275,7 +275,7 @@ def test_bad_device_name_regex_is_refused_at_load(tmp_path: Path) -> None:
 def test_replay_to_a_broker_that_is_not_there_says_why_and_exits_1(
     small_recording: Path
 ) -> None:
-    """Issue 14.3's case: a warning at the first failed connect naming the cause, the true
+    """No broker at all: a warning at the first failed connect naming the cause, the true
     cause at the end (not "outage buffer overflowed"), exit code 1."""
     port = free_port()
     r = subprocess.run([*CLI, "replay", str(small_recording), "--speed", "max", "--quiet",

@@ -1,4 +1,4 @@
-"""Fuzzing with a bounded budget (issue 13, "beyond the list"): arbitrary bytes and arbitrary
+"""Fuzzing with a bounded budget: arbitrary bytes and arbitrary
 mutations of valid files end in a result or one clear error (a :class:`RetrogaitError`), never
 another exception or a hang, for the recording reader, the CSV import, the config loader and
 every decoder; and on mutated recordings the offline analysis (any block size), the replay path

@@ -1,6 +1,6 @@
-"""Careless and hostile input (issue 13): nothing destroyed, nothing silently wrong, one clear line.
+"""Careless and hostile input: nothing destroyed, nothing silently wrong, one clear line.
 
-Real CLI subprocesses on real files. Each test names the case of the issue it covers.
+Real CLI subprocesses on real files. Each test names the case it covers.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 - From the truth's own strides the builder must reproduce figures computed independently from
   the truth file (conventions: per-foot sums averaged over the feet, shares of strides, medians).
 - From the pipeline's events the summary must match the truth within the pipeline's targets
-  (issue 3): direction >= 99.5 %, cadence <= 1 step/min, contact time <= 15 ms, stride length
-  <= 5 %, foot-strike class >= 95 %.
+  (docs/pipeline.md, Evaluation): direction >= 99.5 %, cadence <= 1 step/min, contact time
+  <= 15 ms, stride length <= 5 %, foot-strike class >= 95 %.
 """
 
 from __future__ import annotations

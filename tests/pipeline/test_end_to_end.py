@@ -1,9 +1,9 @@
 """End-to-end: simulator recordings (real ``retrogait simulate`` subprocess), the bundled real
 recordings (``import-csv``) and their time-reversed proxy, scored by ``retrogait evaluate``.
 
-Asserted: the accuracy targets of issue 3, with a small margin where the pipeline's figure
-allows one, on all three kinds of data (since round 6 also landing time and contact time on the
-time-reversed proxy: 8.0 ms median and 11.8 ms MAE against 10 and 15).
+Asserted: the accuracy targets, with a small margin where the pipeline's figure allows one,
+on all three kinds of data, landing time and contact time on the time-reversed proxy included
+(figures and their history: docs/pipeline.md, Evaluation).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_simulator_targets(sim_dir: Path) -> None:
     assert s["direction_pct"] >= 99.5
     assert s["strike_class_pct"] >= 95
     assert s["strike_angle_mae_deg"] <= 3
-    assert s["strike_angle_p95_deg"] <= 2  # outliers, not only the mean (was 6.3° in round 4)
+    assert s["strike_angle_p95_deg"] <= 2  # outliers, not only the mean
     assert s["run_stride_length_err_pct"] <= 5
     assert s["run_speed_err_pct"] <= 5
     assert s["stride_delay_p95_ms"] <= 300

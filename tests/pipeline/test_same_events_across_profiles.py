@@ -1,4 +1,4 @@
-"""Issue 4's closing criterion: the same simulated motion carried by any profile's bytes gives
+"""Decoders are interchangeable: the same simulated motion carried by any profile's bytes gives
 the same gait events from `retrogait analyze`, within each device's resolution and rate."""
 
 from __future__ import annotations

@@ -250,7 +250,7 @@ class BleSource(Source):
     async def batches(self) -> AsyncIterator[list[SourceItem]]:
         """Everything queued when the consumer wakes up, as one group, in arrival order (see
         :meth:`GaitSession.handle_many`). Nothing waits for more: waiting a few ms to gather
-        bigger groups was measured and cost more (a timer wake-up) than it saved."""
+        bigger groups costs a timer wake-up, more than it saves (``tools/bench_daemon.py``)."""
         queue = self._start()
         while True:
             item = await queue.get()
