@@ -142,7 +142,8 @@ def phases(rec: Path, sensor_s: float, repeat: int) -> None:
     loading the column cache, the gait pipelines, the fall evidence, the rest of the flush
     (fusion, event routing) and the summary."""
     from retrogait import offline
-    from retrogait.insights.summary import SummaryBuilder, format_summary
+    from retrogait.insights.summary import SummaryBuilder
+    from retrogait.insights.summary_text import format_summary
     from retrogait.pipeline.fall import FallDetector
     from retrogait.pipeline.trunk import TrunkPipeline
 

@@ -24,6 +24,9 @@ Matching rules (the issue's targets, ``issues show 3``):
   the reference landings longer than 1.6 median strides, or outside the annotated span, are
   counted separately as ``unannotated`` instead of false positives. Simulator truth is complete,
   so there nothing is excluded.
+
+Over 400 lines: the scorers of every measure (landings, strides, stance, cadence, turns) share
+the Scores record and the matching rules, and the time-reversed proxy's truth must follow them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 :class:`GaitSession` is synchronous and does no I/O, so offline analysis, replay and the live
 daemon run exactly the same code; :func:`run_source` is the asyncio edge that feeds it from a
 :class:`~retrogait.sources.Source` and hands events to sinks.
+
+Over 400 lines (barely): the synchronous session and its asyncio edge (run_source) share the
+per-sensor state and the block columns.
 """
 
 from __future__ import annotations

@@ -541,6 +541,6 @@ def test_impossible_mounting_is_warned(tmp_path: Path, demo_plain: list[str]) ->
     assert r.returncode == 0 and "strides were in place" in r.stderr
     assert "mounting (toe_axis / up_axis) is probably wrong" in r.stderr
     from retrogait.insights.recording import analyze_recording
-    from retrogait.insights.summary import summary_warnings
+    from retrogait.insights.summary_text import summary_warnings
 
     assert summary_warnings(analyze_recording(DEMO).summary) == []

@@ -16,8 +16,8 @@ from retrogait.insights.summary import (
     SummaryBuilder,
     _Hist,
     estimate_energy,
-    format_summary,
 )
+from retrogait.insights.summary_text import format_summary
 
 from .helpers import run_of, stride
 

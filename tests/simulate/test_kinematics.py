@@ -23,9 +23,9 @@ from retrogait.simulate import (
     make_placement,
     plan_gait,
 )
-from retrogait.simulate.gait import departure_pivot, landing_pivot
 from retrogait.simulate.imu import ideal_signals
 from retrogait.simulate.kinematics import HEEL, Profile, quintic_coeffs, toe_point
+from retrogait.simulate.trajectory import departure_pivot, landing_pivot
 
 STYLES = [BACKWARD_RUN, FORWARD_RUN_REARFOOT, FORWARD_RUN_FOREFOOT, FORWARD_WALK, BACKWARD_WALK]
 L = 0.26

@@ -14,7 +14,6 @@ from tests.simulate.helpers import run_cli
 
 from retrogait.decoders.base import STANDARD_GRAVITY
 from retrogait.simulate import make_config, simulate
-from retrogait.simulate.gait import landing_pivot
 from retrogait.simulate.kinematics import HEEL, toe_point
 from retrogait.simulate.randomized import (
     ACC_RANGES_G,
@@ -25,6 +24,7 @@ from retrogait.simulate.randomized import (
     draw_session,
     plan_random,
 )
+from retrogait.simulate.trajectory import landing_pivot
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -44,7 +44,7 @@ def check_recording(path: Path) -> None:
 def warn_summary(result: SessionSummary | None) -> None:
     """The summary's warnings (:func:`summary_warnings`) on stderr."""
     if result is not None:
-        from retrogait.insights.summary import summary_warnings
+        from retrogait.insights.summary_text import summary_warnings
 
         for w in summary_warnings(result):
             print(f"retrogait: warning: {w}", file=sys.stderr)
@@ -58,7 +58,8 @@ def warn_read(path: Path, stats: ReadStats) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from retrogait.insights.summary import SummaryBuilder, format_summary
+    from retrogait.insights.summary import SummaryBuilder
+    from retrogait.insights.summary_text import format_summary
     from retrogait.offline import analyze_file
 
     check_recording(args.recording)

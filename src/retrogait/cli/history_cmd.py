@@ -121,7 +121,7 @@ def _athletes(h: History, athlete: str | None) -> list[str | None]:
 
 def format_history(h: History, athlete: str | None, limit: float, n_sessions: int) -> str:
     """Sessions table and weekly backward volume per athlete, warnings flagged."""
-    from retrogait.insights.summary import format_duration
+    from retrogait.insights.summary_text import format_duration
 
     lines = [f"history: {h.path}"]
     rows = h.sessions(athlete)

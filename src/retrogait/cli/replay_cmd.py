@@ -13,7 +13,8 @@ from retrogait.cli import event_loop
 from retrogait.cli.analyze_cmd import add_profiles_dir, check_recording, warn_read, warn_summary
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.insights.sink import SummarySink, summary_sink_for
-from retrogait.insights.summary import SessionSummary, format_summary
+from retrogait.insights.summary_model import SessionSummary
+from retrogait.insights.summary_text import format_summary
 from retrogait.outfiles import check_output
 from retrogait.session import GaitSession, run_source
 from retrogait.sinks import ConsoleSink, JsonlSink, Sink

@@ -171,7 +171,7 @@ def _print_result(result: DaemonResult) -> None:
               f"+ fusion {100 * result.gait_cpu_s / d:.1f} % (session {result.cpu_s:.2f} s, "
               f"gait {result.gait_cpu_s:.2f} s)", file=sys.stderr)
     if result.summary is not None and result.summary.duration_s > 0:
-        from retrogait.insights.summary import format_summary
+        from retrogait.insights.summary_text import format_summary
 
         print(format_summary(result.summary), flush=True)
     if result.recording:

@@ -17,6 +17,9 @@ the start response on the control point ``FB005C81`` (indications, also passed t
 Per-sample times follow the SDK: with the previous frame's timestamp P, the n samples of a frame
 stamped T are spaced (T - P)/n and end at T; for a first frame (or after a gap) the nominal
 period is used backwards from T. Acc and gyro frames are paired by time.
+
+Over 400 lines: the PMD protocol (control point, settings, delta frames) with the encoder the
+emulator uses; decoder and encoder must stay symmetric, so they live together.
 """
 
 from __future__ import annotations

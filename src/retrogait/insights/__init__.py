@@ -4,6 +4,7 @@ Only :mod:`retrogait.insights.report` needs matplotlib (``pip install retrogait[
 is imported lazily, so the daemon runs without it.
 """
 
-from retrogait.insights.summary import SessionSummary, SummaryBuilder, format_summary, summarize
+from retrogait.insights.summary import SessionSummary, SummaryBuilder, summarize
+from retrogait.insights.summary_text import format_summary
 
 __all__ = ["SessionSummary", "SummaryBuilder", "format_summary", "summarize"]

@@ -12,6 +12,9 @@ Figures (each ``FIG_W_PX`` x ``FIG_H_PX`` pixels, except the example strides):
 - ``left_right.png``: left vs right medians (with quartiles) when both feet were worn;
 - ``example_strides.png``: a few strides' raw signals (foot frame) with the detected landing and
   toe-off marked and the reason for their direction and foot-strike class.
+
+Over 400 lines: one small function per figure of the report page, and the page's HTML, which
+change together.
 """
 
 from __future__ import annotations
@@ -30,11 +33,8 @@ import numpy as np
 from retrogait import __version__
 from retrogait.errors import ConfigError
 from retrogait.events import GapEvent, StrideEvent
-from retrogait.insights.summary import (
-    SessionSummary,
-    Stat,
-    format_duration,
-)
+from retrogait.insights.summary_model import SessionSummary, Stat
+from retrogait.insights.summary_text import format_duration
 from retrogait.outfiles import check_output, open_atomic, os_error
 
 if TYPE_CHECKING:

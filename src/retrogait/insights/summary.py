@@ -10,7 +10,8 @@ at any moment, typically at session end::
         builder.add(event)
     summary = builder.summary()
 
-Conventions (see ``docs/insights.md``):
+The format is :mod:`retrogait.insights.summary_model`, its terminal text
+:mod:`retrogait.insights.summary_text`. Conventions (see ``docs/insights.md``):
 
 - Strides marked ``uncertain`` (they span a data gap or failed a check) are counted in
   :attr:`DataQuality.uncertain_strides` and in ``strides_total`` but left out of every time,
@@ -32,9 +33,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
-from retrogait.errors import printable
 from retrogait.events import (
     Direction,
     Event,
@@ -46,30 +45,24 @@ from retrogait.events import (
     StrideEvent,
     TrunkStepEvent,
 )
-
-SUMMARY_SCHEMA = "retrogait.session/1"
-
-# --- energy model constants, quoted from docs/references.md [ACSM], [WRIGHT2001], [RASICA2020]
-ACSM_NET_HORIZONTAL_ML_O2_PER_KG_M = 0.2
-"""ACSM running equation, net horizontal term: 0.2 ml O2 per kg body mass per metre (level)."""
-KCAL_PER_L_O2 = 5.0
-"""Energy equivalent of oxygen used with the ACSM equation: 1 L O2 ≈ 5 kcal."""
-BACKWARD_COST_RATIO = (1.30, 1.35)
-"""Backward/forward net cost per metre at the same speed, k ≈ 1.30–1.35 (docs/insights.md)."""
-
-ENERGY_METHOD = (
-    "net (above resting) cost of level running from the ACSM running equation, horizontal term "
-    "0.2 ml O2/kg/m (= about 1 kcal/kg/km with 1 L O2 ~ 5 kcal), multiplied for backward running "
-    "by k = 1.30-1.35, the range of measured same-speed backward/forward differences "
-    "(+29 % to +35 %; whether they are gross or net ratios is not always stated, treat k as "
-    "+/- 0.05). Per metre at the same speed: runners choosing a slower backward pace burn "
-    "about as much per minute as forward. The ACSM equation overestimated measured VO2 in 29 of "
-    "33 subjects in a 1999 check. Level ground assumed; no slope correction."
-)
-ENERGY_SOURCE = (
-    "ACSM running equation; Wright & Weyand 2001 J Exp Biol 204:1805 (+34-35 % at 3.0 m/s); "
-    "Rasica et al. 2020 Eur J Appl Physiol 120:2507 (+35 % on average); body-weight-support "
-    "abstract (+29 %); full references in docs/references.md"
+from retrogait.insights.summary_model import (
+    ACSM_NET_HORIZONTAL_ML_O2_PER_KG_M,
+    BACKWARD_COST_RATIO,
+    KCAL_PER_L_O2,
+    MAX_TRUNK_BOUTS,
+    MIN_TRUNK_BOUT_STEPS,
+    TRUNK_BOUT_GAP_S,
+    DataQuality,
+    DirectionTotals,
+    EnergyEstimate,
+    LeftRight,
+    Metrics,
+    SessionSummary,
+    SideSummary,
+    Stat,
+    StrikeShares,
+    TimeBin,
+    TrunkBout,
 )
 
 Metric = Literal["cadence_spm", "contact_time_s", "stride_length_m", "speed_m_s",
@@ -83,183 +76,6 @@ RESOLUTION: dict[Metric, tuple[float, float, float]] = {
     "strike_angle_deg": (-90.0, 90.0, 0.1),
 }
 METRICS: tuple[Metric, ...] = tuple(RESOLUTION)
-
-
-TRUNK_BOUT_GAP_S = 2.0
-"""A pause longer than this between trunk steps ends a bout, s."""
-MIN_TRUNK_BOUT_STEPS = 6
-MAX_TRUNK_BOUTS = 200
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Stat(_Model):
-    """Distribution of one per-stride quantity (certain strides only)."""
-
-    n: int = 0
-    median: float | None = None
-    p25: float | None = None
-    p75: float | None = None
-    mean: float | None = None
-
-
-class Metrics(_Model):
-    """Per-stride quantities: cadence (steps/min implied by each stride), contact time s,
-    stride length m, speed m/s, foot pitch at landing deg (negative = toes first)."""
-
-    cadence_spm: Stat = Field(default_factory=Stat)
-    contact_time_s: Stat = Field(default_factory=Stat)
-    stride_length_m: Stat = Field(default_factory=Stat)
-    speed_m_s: Stat = Field(default_factory=Stat)
-    strike_angle_deg: Stat = Field(default_factory=Stat)
-
-
-class DirectionTotals(_Model):
-    """Certain strides in one direction; time and distance averaged over the foot sensors."""
-
-    strides: int = Field(0, description="certain strides in this direction, all sensors")
-    time_s: float = Field(0.0, description="summed stride time, s (mean over foot sensors)")
-    distance_m: float = Field(0.0, description="summed stride length, m (mean over foot sensors)")
-
-
-class StrikeShares(_Model):
-    """Share of landings (of certain strides) per foot-strike class, 0..1; None without strides."""
-
-    n: int = 0
-    forefoot: float | None = None
-    midfoot: float | None = None
-    rearfoot: float | None = None
-
-
-class SideSummary(_Model):
-    sensor: str
-    strides: int
-    metrics: Metrics
-
-
-class LeftRight(_Model):
-    """Both feet worn: per-side medians and asymmetry (positive = left larger)."""
-
-    left: SideSummary
-    right: SideSummary
-    step_time_left_pct: float | None = Field(
-        None, description="left share of summed step times from fused steps, % (50 = even)"
-    )
-    contact_time_asymmetry_pct: float | None = Field(
-        None, description="100 (L - R) / mean(L, R) of the median contact times, %"
-    )
-    stride_length_asymmetry_pct: float | None = Field(
-        None, description="100 (L - R) / mean(L, R) of the median stride lengths, %"
-    )
-
-
-class DataQuality(_Model):
-    gaps: int = Field(0, description="data gaps reported by the pipeline")
-    gap_time_s: float = Field(0.0, description="summed gap length, s")
-    lost_packets: int = Field(0, description="packets the devices counted as lost")
-    uncertain_strides: int = 0
-    decode_errors: int = Field(0, description="notifications that could not be decoded")
-    disconnects: int = 0
-    failed_sensors: list[str] = Field(default_factory=list)
-
-
-class EnergyEstimate(_Model):
-    """Net energy of the backward running (above resting), kcal per kg body mass and in kcal."""
-
-    backward_distance_m: float
-    cost_ratio_low: float = BACKWARD_COST_RATIO[0]
-    cost_ratio_high: float = BACKWARD_COST_RATIO[1]
-    net_kcal_per_kg_low: float
-    net_kcal_per_kg_high: float
-    body_mass_kg: float | None = None
-    net_kcal_low: float | None = None
-    net_kcal_high: float | None = None
-    forward_equivalent_kcal_per_kg: float = Field(
-        description="net cost had the same distance been run forward, kcal/kg"
-    )
-    method: str = ENERGY_METHOD
-    source: str = ENERGY_SOURCE
-
-
-class TimeBin(_Model):
-    """One bin of the time course (``width_s`` of session time from ``start_s``)."""
-
-    start_s: float
-    width_s: float
-    strides: int = Field(description="certain strides closing in the bin, all sensors")
-    backward: int = 0
-    forward: int = 0
-    in_place: int = 0
-    uncertain: int = 0
-    cadence_spm: float | None = Field(None, description="median stride cadence in the bin")
-    forefoot: int = 0
-    midfoot: int = 0
-    rearfoot: int = 0
-    contact_time_s: float | None = Field(None, description="mean contact time in the bin")
-    stride_length_m: float | None = Field(None, description="mean stride length in the bin")
-    speed_m_s: float | None = Field(None, description="mean stride speed in the bin")
-
-
-class TrunkBout(_Model):
-    """A run of trunk steps in one direction (no pause over ``TRUNK_BOUT_GAP_S``)."""
-
-    sensor: str
-    start_s: float
-    end_s: float
-    direction: str
-    steps: int
-    cadence_spm: float = Field(description="mean cadence of the bout's steps, steps/min")
-    lean_deg: float = Field(description="mean trunk pitch, deg (+ forward, from the upright "
-                            "baseline)")
-    lean_min_deg: float = Field(description="most backward step pitch, deg")
-    lean_max_deg: float = Field(description="most forward step pitch, deg")
-    vertical_oscillation_cm: float = Field(description="mean vertical oscillation, cm")
-    contact_time_s: float = Field(description="mean estimated contact time, s")
-
-
-class SessionSummary(_Model):
-    """Everything a runner or coach reads after a session; published retained on
-    ``<prefix>/<athlete>/session`` and stored in the history."""
-
-    schema_: Literal["retrogait.session/1"] = Field("retrogait.session/1", alias="schema")
-    session_id: str
-    athlete: str | None = None
-    recording: str | None = Field(None, description="recording file the session came from")
-    started_at: datetime | None = Field(None, description="wall-clock start, ISO 8601 with zone")
-    start_s: float = Field(description="first time seen, s on the recording time base")
-    end_s: float
-    duration_s: float
-    sensors: list[str]
-    strides_total: int = Field(description="all strides incl. uncertain, all sensors")
-    backward: DirectionTotals
-    forward: DirectionTotals
-    in_place: DirectionTotals
-    backward_share: float | None = Field(
-        None, description="backward share of certain strides, 0..1"
-    )
-    all: Metrics = Field(description="certain strides of every direction")
-    backward_metrics: Metrics
-    forward_metrics: Metrics
-    foot_strike: StrikeShares
-    foot_strike_backward: StrikeShares
-    left_right: LeftRight | None = None
-    quality: DataQuality
-    falls: int = 0
-    trunk_bouts: list[TrunkBout] = Field(
-        default_factory=list, description="trunk sensors: lean, cadence and oscillation per bout "
-        f"(the last {MAX_TRUNK_BOUTS} bouts of at least {MIN_TRUNK_BOUT_STEPS} steps)")
-    posture_alerts: int = Field(0, description="lean-back posture events")
-    energy: EnergyEstimate
-    bin_s: float
-    bins: list[TimeBin] = Field(description="time course, one entry per bin with any stride")
-    notes: list[str] = Field(default_factory=list, description="warnings worth a runner's eye")
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -715,101 +531,3 @@ def _default_session_id(
 def summarize(events: Iterable[Event], **kwargs: object) -> SessionSummary:
     """Convenience: summary of a finished list of events (``kwargs`` as for the builder)."""
     return SummaryBuilder(**kwargs).add_all(events).summary()  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------------------------
-# terminal text
-
-
-def _fmt_pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.0f} %"
-
-
-def _fmt(x: float | None, fmt: str, scale: float = 1.0) -> str:
-    return "-" if x is None else format(x * scale, fmt)
-
-
-IN_PLACE_WARN_SHARE = 0.5
-"""Share of in-place strides (of at least :data:`IN_PLACE_WARN_MIN` certain ones) above which a
-session is suspicious: running moves the foot about a metre per stride, so a session that is
-mostly "in place" is either stepping on the spot or a sensor whose declared mounting does not
-match how it sits on the foot (the toe axis then points sideways or up)"""
-IN_PLACE_WARN_MIN = 10
-
-
-def summary_warnings(s: SessionSummary) -> list[str]:
-    """Things the numbers of a session say a user should check, one line each."""
-    out = []
-    certain = s.backward.strides + s.forward.strides + s.in_place.strides
-    if certain >= IN_PLACE_WARN_MIN and s.in_place.strides > IN_PLACE_WARN_SHARE * certain:
-        out.append(
-            f"{s.in_place.strides} of {certain} strides were in place (no forward or backward "
-            "travel): unless the athlete stepped on the spot, the sensor mounting (toe_axis / "
-            "up_axis) is probably wrong"
-        )
-    return out
-
-
-def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = max(0.0, seconds)
-    h, rem = divmod(round(seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def format_summary(s: SessionSummary) -> str:
-    """A compact multi-line text for the terminal."""
-    b, f = s.backward, s.forward
-    lines = [
-        printable(f"session {s.session_id}" + (f" ({s.athlete})" if s.athlete else "")),
-        f"  duration        {format_duration(s.duration_s)}   strides {s.strides_total}"
-        f"   backward share {_fmt_pct(s.backward_share)}",
-        f"  backward        {b.distance_m:7.0f} m in {format_duration(b.time_s)}"
-        f"   ({b.strides} strides)",
-        f"  forward         {f.distance_m:7.0f} m in {format_duration(f.time_s)}"
-        f"   ({f.strides} strides)",
-        f"  cadence         median {_fmt(s.all.cadence_spm.median, '.0f')} steps/min"
-        f"   (backward {_fmt(s.backward_metrics.cadence_spm.median, '.0f')})",
-    ]
-    fs, fb = s.foot_strike, s.foot_strike_backward
-    lines.append(
-        f"  foot strike     forefoot {_fmt_pct(fs.forefoot)}, midfoot {_fmt_pct(fs.midfoot)},"
-        f" rearfoot {_fmt_pct(fs.rearfoot)}   (backward strides: forefoot"
-        f" {_fmt_pct(fb.forefoot)})"
-    )
-    bm = s.backward_metrics
-    lines.append(
-        f"  backward stride contact {_fmt(bm.contact_time_s.median, '.0f', 1000)} ms,"
-        f" length {_fmt(bm.stride_length_m.median, '.2f')} m,"
-        f" speed {_fmt(bm.speed_m_s.median, '.2f')} m/s"
-    )
-    if s.left_right is not None:
-        lr = s.left_right
-        lines.append(
-            f"  left/right      contact {_fmt(lr.left.metrics.contact_time_s.median, '.0f', 1000)}"
-            f" / {_fmt(lr.right.metrics.contact_time_s.median, '.0f', 1000)} ms,"
-            f" stride {_fmt(lr.left.metrics.stride_length_m.median, '.2f')}"
-            f" / {_fmt(lr.right.metrics.stride_length_m.median, '.2f')} m"
-            + (f", step time left {lr.step_time_left_pct:.1f} %"
-               if lr.step_time_left_pct is not None else "")
-        )
-    e = s.energy
-    if e.backward_distance_m > 0:
-        kcal = (
-            f" = {e.net_kcal_low:.0f}-{e.net_kcal_high:.0f} kcal"
-            if e.net_kcal_low is not None and e.net_kcal_high is not None else ""
-        )
-        lines.append(
-            f"  energy (net)    backward {e.net_kcal_per_kg_low:.3g}-{e.net_kcal_per_kg_high:.3g}"
-            f" kcal/kg{kcal} (ACSM x {e.cost_ratio_low:.2f}-{e.cost_ratio_high:.2f},"
-            " see docs/insights.md)"
-        )
-    q = s.quality
-    lines.append(
-        f"  data quality    {q.gaps} gaps ({q.gap_time_s:.1f} s), {q.lost_packets} lost packets,"
-        f" {q.uncertain_strides} uncertain strides, {q.decode_errors} decode errors"
-    )
-    lines.extend(f"  ! {n}" for n in s.notes)
-    return "\n".join(lines)

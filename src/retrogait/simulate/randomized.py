@@ -34,11 +34,11 @@ from retrogait.simulate.gait import (
     Segment,
     Still,
     plan_gait,
-    sole_points,
 )
 from retrogait.simulate.ground_truth import SensorSpan, build_truth
 from retrogait.simulate.imu import ImuErrors, make_placement, simulate_imu
 from retrogait.simulate.simulator import SimConfig, SimulatedSensor, Simulation, sensor_notes
+from retrogait.simulate.trajectory import sole_points
 from retrogait.simulate.writer import BleLinkModel, ClockModel, packet_arrivals
 
 RANGES: dict[str, tuple[float, float]] = {

@@ -17,6 +17,9 @@ profile's streams, and yield raw notifications stamped with their arrival time.
 * :meth:`BleSource.stop` ends cleanly: profile stop commands, ``stop_notify``, disconnect.
 
 Times ``t`` are host monotonic seconds since ``t0`` (the session start): the recording time base.
+
+Over 400 lines: BleSource is one connection state machine (scan, connect, subscribe, reconnect,
+drop accounting) with the scanner it shares between sensors.
 """
 
 from __future__ import annotations

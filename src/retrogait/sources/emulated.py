@@ -16,6 +16,9 @@ By default the devices' packet timing runs in the daemon's own event loop (one t
 datagram on a socket per characteristic, read in the daemon with ``loop.add_reader`` exactly as
 bleak's BlueZ backend reads an ``AcquireNotify`` socket: the daemon then pays only what it pays
 with real sensors (benchmarks, ``retrogait run --emulate REC --emulate-process``).
+
+Over 400 lines: the emulated BLE stack (device, bleak scanner and client backends, the packet
+feeder process) is one fake whose parts must agree with each other.
 """
 
 from __future__ import annotations
