@@ -1,6 +1,8 @@
 """A real MQTT broker for the tests, on a free loopback port: ``mosquitto`` when it is on PATH,
 otherwise the embedded amqtt broker in a child process (MQTT 3.1.1 only). On CI (``$CI`` set)
-Mosquitto is required and its absence fails. Never the system broker on 1883."""
+Mosquitto is required and its absence fails. Never the system broker on 1883.
+
+Also the broker of the benchmarks (tools/bench_latency.py, bench_daemon.py): it needs no pytest."""
 
 from __future__ import annotations
 
@@ -13,8 +15,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 
 def free_port() -> int:
@@ -55,14 +55,17 @@ asyncio.run(main())
 class Broker:
     """A broker process we own: start, stop (SIGTERM), restart on the same port."""
 
-    def __init__(self, workdir: Path, persistence: bool = False) -> None:
+    def __init__(self, workdir: Path, persistence: bool = False, nodelay: bool = False) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.persistence = persistence
+        self.nodelay = nodelay  # Mosquitto's set_tcp_nodelay (docs/mqtt.md)
         self.mosquitto = shutil.which("mosquitto") or (
             "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
         )
         if self.mosquitto is None and os.environ.get("CI"):
+            import pytest
+
             pytest.fail("CI requires Mosquitto on PATH (apt-get install mosquitto)")
         self.kind = "mosquitto" if self.mosquitto else "amqtt"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -86,6 +89,8 @@ class Broker:
                           "autosave_interval 3600"]
             else:
                 lines.append("persistence false")
+            if self.nodelay:
+                lines.append("set_tcp_nodelay true")
             if os.geteuid() == 0:
                 lines.append("user root")  # keep access to the temp dir
             conf.write_text("\n".join(lines) + "\n")

@@ -150,7 +150,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rec = make_four_sensor_recording(work / "four.jsonl", args.duration + args.warmup + 20)
-        broker, port = start_mosquitto(work)
+        broker = start_mosquitto(work)
+        port = broker.port
         launcher = [sys.executable, "-m", "retrogait"]
         if args.stub_gait:
             events = work / "events.jsonl"
@@ -178,7 +179,7 @@ def main() -> None:
             pass  # the process ended between poll and read
         finally:
             _, err = proc.communicate(timeout=60)
-            broker.terminate()
+            broker.stop()
         if proc.returncode != 0:
             raise SystemExit(err.decode())
         rec_file = next((work / "rec").glob("*.jsonl.gz"))

@@ -16,12 +16,7 @@ left2/right2, 1.3 ms later), so the load is four full pipelines.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import random
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the tests' broker helper (tests/broker.py)
+from tests.broker import Broker  # noqa: E402
 
 SUBSCRIBER = r"""
 import asyncio, sys, time, aiomqtt
@@ -47,39 +44,13 @@ asyncio.run(main())
 """
 
 
-def free_port() -> int:
-    """A free loopback port below the kernel's ephemeral range. Inside that range a client that
-    connects before the server listens (a broker starting or restarting) can be given the very
-    port it dials as its own and connect to itself (TCP self-connect), which then takes the port
-    from the server: seen as "address already in use" for the embedded broker."""
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
-        low = int(fh.read().split()[0])
-    for port in random.sample(range(max(1024, low - 12000), low), 500):
-        with socket.socket() as s, contextlib.suppress(OSError):
-            s.bind(("127.0.0.1", port))
-            return port
-    raise RuntimeError("no free loopback port below the ephemeral range")
-
-
-def start_mosquitto(workdir: Path, nodelay: bool = False) -> tuple[subprocess.Popen[bytes], int]:
-    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
-    conf = workdir / "mosquitto.conf"
-    lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false"]
-    if os.geteuid() == 0:
-        lines.append("user root")
-    if nodelay:
-        lines.append("set_tcp_nodelay true")
-    conf.write_text("\n".join(lines) + "\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("mosquitto did not start")
+def start_mosquitto(workdir: Path, nodelay: bool = False) -> Broker:
+    """A Mosquitto on a free loopback port (MQTT 5 is needed: the embedded broker will not do)."""
+    broker = Broker(workdir, nodelay=nodelay)
+    if broker.kind != "mosquitto":
+        raise SystemExit("the benchmark needs Mosquitto on PATH (apt-get install mosquitto)")
+    broker.start()
+    return broker
 
 
 def make_four_sensor_recording(
@@ -191,7 +162,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         rec = make_four_sensor_recording(work / "four.jsonl", args.duration + 10)
-        broker, port = start_mosquitto(work, args.broker_nodelay)
+        broker = start_mosquitto(work, args.broker_nodelay)
+        port = broker.port
         sub_out = work / "sub.txt"
         sub = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, str(port), "retrogait/bench/#",
                                 str(sub_out)], stdout=subprocess.PIPE)
@@ -201,7 +173,7 @@ def main() -> None:
             time.sleep(1.0)
         finally:
             sub.terminate()
-            broker.terminate()
+            broker.stop()
         lat, proc, transport = [], [], []
         for line in sub_out.read_text().splitlines():
             recv, _topic, payload = line.split(" ", 2)

@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,26 +40,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "recordings" / "demo_backward_run.jsonl.gz"
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT))  # the tests' port helpers (tests/broker.py)
+
+from tests.broker import free_port, wait_port  # noqa: E402
 
 from web_screenshot import chrome  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"nothing listens on {port}") from None
-            time.sleep(0.1)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -76,7 +60,7 @@ def latency(args: argparse.Namespace) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     driver: Any = None
     try:
-        wait_port(port)
+        wait_port(port, timeout=30.0)
         driver = chrome(900, 1200)
         driver.get(f"http://127.0.0.1:{port}/?bench=1")
         assert proc.stderr is not None
@@ -106,7 +90,7 @@ def _daemon_cpu(seconds: float, web: bool) -> tuple[float, float]:
     driver: Any = None
     try:
         if web:
-            wait_port(port)
+            wait_port(port, timeout=30.0)
             driver = chrome(900, 1200)
             driver.get(f"http://127.0.0.1:{port}/")
         _, err = proc.communicate(timeout=seconds + 120)
