@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrogait.cli.common_args import add_profiles_dir
 from retrogait.errors import RecordingError, printable
 from retrogait.outfiles import check_output, open_atomic
 
@@ -28,11 +29,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="neither read nor write the column cache NAME.columns.npz beside the "
                    "recording (it makes the next analysis of the same file several times faster)")
     a.set_defaults(func=run_analyze)
-
-
-def add_profiles_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: the bundled firmware_profiles/)")
 
 
 def check_recording(path: Path) -> None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrogait.cli.common_args import add_profiles_dir
 from retrogait.errors import ConfigError, RecordingError
 
 if TYPE_CHECKING:  # loaded when the command runs: other commands start faster
@@ -23,8 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--truth", type=Path, help="truth file (one recording only)")
     p.add_argument("--events", type=Path, help="events JSON Lines instead of analysing "
                    "(one recording only)")
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: the bundled firmware_profiles/)")
+    add_profiles_dir(p)
     p.add_argument("--title", default="evaluation", help="table title")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.add_argument("--per-recording", action="store_true", help="also one table per recording")

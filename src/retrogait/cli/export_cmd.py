@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from retrogait.cli.common_args import add_body_mass, add_profiles_dir
 from retrogait.errors import ConfigError, RecordingError
 from retrogait.outfiles import check_output, open_atomic
 
@@ -26,9 +27,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="CSV with the session summary as one row")
     p.add_argument("--summary-json", type=Path, metavar="FILE",
                    help="the full summary (with time course) as JSON")
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: the bundled firmware_profiles/)")
-    p.add_argument("--body-mass", type=float, metavar="KG", help="for the energy estimate in kcal")
+    add_profiles_dir(p)
+    add_body_mass(p)
     p.set_defaults(func=run_export)
 
 

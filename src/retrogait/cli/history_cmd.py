@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrogait.cli.common_args import add_body_mass, add_history, add_profiles_dir
 from retrogait.errors import ConfigError, printable
 from retrogait.outfiles import same_file
 
@@ -36,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "imported from lab CSV files are stored only with add --imported."
         ),
     )
-    p.add_argument("--history", type=Path, metavar="FILE", help="history file")
+    add_history(p)
     p.add_argument("--athlete", help="only this athlete")
     p.add_argument("--limit", type=_pct, default=0.10, metavar="PCT",
                    help="weekly progression limit in %% (default 10)")
@@ -48,9 +49,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                      help="recording(s) to analyse and store")
     add.add_argument("--replace", action="store_true",
                      help="overwrite a session already in the history")
-    add.add_argument("--body-mass", type=float, metavar="KG")
-    add.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                     help="firmware profile directory (default: the bundled firmware_profiles/)")
+    add_body_mass(add)
+    add_profiles_dir(add)
     add.add_argument(
         "--imported", action="store_true",
         help="also store recordings imported from lab CSV files (import-csv); they are refused "

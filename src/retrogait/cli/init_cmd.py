@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from retrogait.cli.common_args import add_adapter, add_profiles_dir
 from retrogait.cli.run_cmd import DEFAULT_CONFIG
 from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE
 from retrogait.errors import ConfigError
@@ -69,9 +70,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help=f"athlete id (default: {DEFAULT_ATHLETE})")
     p.add_argument("--no-scan", action="store_true", help="do not scan; write the template")
     p.add_argument("--timeout", type=float, default=5.0, help="scan time, s (default 5)")
-    p.add_argument("--adapter", help="Bluetooth adapter, e.g. hci1 (Linux/BlueZ)")
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: bundled)")
+    add_adapter(p)
+    add_profiles_dir(p)
     p.add_argument("--emulate", type=Path, metavar="RECORDING",
                    help="scan emulated sensors replaying a recording (demo without hardware)")
     p.set_defaults(func=run)

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from retrogait.cli import event_loop
-from retrogait.cli.analyze_cmd import add_profiles_dir, check_recording, warn_read, warn_summary
+from retrogait.cli.analyze_cmd import check_recording, warn_read, warn_summary
+from retrogait.cli.common_args import add_profiles_dir
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.insights.sink import SummarySink, summary_sink_for
 from retrogait.insights.summary_model import SessionSummary

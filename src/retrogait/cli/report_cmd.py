@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from retrogait.cli.common_args import add_body_mass, add_history, add_profiles_dir
 from retrogait.errors import ConfigError, printable
 from retrogait.outfiles import safe_name
 
@@ -24,13 +25,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="a recording file (.jsonl / .jsonl.gz) or a session id from the history")
     p.add_argument("-o", "--output", type=Path,
                    help="output directory (default: ./report-<session id>)")
-    p.add_argument("--history", type=Path,
-                   help="history file for session ids (default: $RETROGAIT_HISTORY or "
-                        "$XDG_DATA_HOME/retrogait/history.sqlite)")
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: the bundled firmware_profiles/)")
-    p.add_argument("--body-mass", type=float, metavar="KG",
-                   help="body mass, kg, to state the energy estimate in kcal")
+    add_history(p)
+    add_profiles_dir(p)
+    add_body_mass(p)
     p.set_defaults(func=run_report)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrogait.cli import event_loop
+from retrogait.cli.common_args import BUNDLED_PROFILES, add_adapter, add_history, add_profiles_dir
 from retrogait.cli.live_outputs import add_live_output_arguments, live_outputs
 from retrogait.daemon.mqtt_cli import DEFAULT_ATHLETE, add_mqtt_arguments
 from retrogait.errors import ConfigError
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--config", type=Path, help=f"config file (default: {DEFAULT_CONFIG})")
     add_mqtt_arguments(p)
-    p.add_argument("--adapter", help="Bluetooth adapter, e.g. hci1 (Linux/BlueZ)")
+    add_adapter(p)
     p.add_argument("--acquire-notify", action="store_true",
                    help="BlueZ: notifications through sockets (AcquireNotify) instead of D-Bus "
                    "signals: less CPU; some devices misbehave with it ([ble] acquire_notify)")
@@ -37,12 +38,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--no-record", action="store_true", help="do not record the session")
     p.add_argument("-o", "--output", "--events", dest="events", type=Path, metavar="EVENTS",
                    help="also write events as JSON Lines to this file (--events: old name)")
-    p.add_argument("--profiles-dir", type=Path, metavar="DIR",
-                   help="firmware profile directory (default: [daemon] profile_dir, else the "
-                   "bundled firmware_profiles/)")
-    p.add_argument("--history", type=Path, metavar="FILE",
-                   help="session history file (default: $RETROGAIT_HISTORY, [history] path, "
-                   "~/.local/share/retrogait/history.sqlite)")
+    add_profiles_dir(p, default=f"[daemon] profile_dir, else {BUNDLED_PROFILES}")
+    add_history(p, default="$RETROGAIT_HISTORY, [history] path, "
+                "~/.local/share/retrogait/history.sqlite")
     p.add_argument("--no-history", action="store_true",
                    help="do not store the session summary in the history")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")

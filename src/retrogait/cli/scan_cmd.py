@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrogait.cli.common_args import add_adapter, add_profiles_dir
 from retrogait.profiles import load_profiles
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("scan", help="list nearby supported sensors with profile and RSSI")
     p.add_argument("--timeout", type=float, default=5.0, help="scan time, s (default 5)")
-    p.add_argument("--adapter", help="Bluetooth adapter, e.g. hci1 (Linux/BlueZ)")
+    add_adapter(p)
     p.add_argument("--all", action="store_true", help="also list devices no profile matches")
-    p.add_argument("--profiles-dir", help="profile directory (default: bundled)")
+    add_profiles_dir(p)
     p.add_argument("--emulate", type=Path, metavar="RECORDING",
                    help="scan emulated sensors replaying a recording (demo, no hardware)")
     p.set_defaults(func=run)
