@@ -106,12 +106,13 @@ def schemas() -> dict[Path, str]:
     return {d / f"{k}.schema.json": json.dumps(v, indent=1) + "\n" for k, v in items.items()}
 
 
-def main() -> int:
+def write_or_check(targets: dict[Path, str], script: str) -> int:
+    """Write each target file's text (``--check``: only compare); exit status 1 when ``--check``
+    finds a file out of date, naming ``script`` to run."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     stale = []
-    targets = {p: splice(p, g) for p, g in pages().items()} | schemas()
     for path, text in targets.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
@@ -121,9 +122,14 @@ def main() -> int:
                 path.write_text(text, encoding="utf-8")
     if args.check and stale:
         print("out of date: " + ", ".join(str(p.relative_to(ROOT)) for p in stale))
-        print("run: python tools/gen_docs.py")
+        print(f"run: python {script}")
         return 1
     return 0
+
+
+def main() -> int:
+    targets = {p: splice(p, g) for p, g in pages().items()} | schemas()
+    return write_or_check(targets, "tools/gen_docs.py")
 
 
 if __name__ == "__main__":

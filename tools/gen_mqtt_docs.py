@@ -9,12 +9,11 @@ Same markers and table format as ``tools/gen_docs.py`` (whose helpers it reuses)
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_docs import DOCS, ROOT, render, splice
+from gen_docs import DOCS, render, splice, write_or_check
 
 
 def topic_table() -> str:
@@ -64,21 +63,8 @@ def pages() -> dict[Path, str]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--check", action="store_true")
-    args = ap.parse_args()
-    stale = []
-    for path, generated in pages().items():
-        text = splice(path, generated)
-        if path.read_text(encoding="utf-8") != text:
-            stale.append(path)
-            if not args.check:
-                path.write_text(text, encoding="utf-8")
-    if args.check and stale:
-        print("out of date: " + ", ".join(str(p.relative_to(ROOT)) for p in stale))
-        print("run: python tools/gen_mqtt_docs.py")
-        return 1
-    return 0
+    targets = {p: splice(p, g) for p, g in pages().items()}
+    return write_or_check(targets, "tools/gen_mqtt_docs.py")
 
 
 if __name__ == "__main__":
