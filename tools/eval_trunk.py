@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrogait.evaluate import match_times
 from retrogait.events import TrunkStepEvent
 from retrogait.pipeline.trunk import TrunkParams, TrunkPipeline
 from retrogait.recording.reader import RecordingReader
@@ -39,18 +40,8 @@ DEVELOPMENT = {"ipol_2_1_lower_back"}
 
 
 def match(est: list[float], ref: list[float], tol: float = TOL_S) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching within ``tol`` (closest first): (est index, ref index)."""
-    pairs = sorted((abs(e - r), i, j) for i, e in enumerate(est) for j, r in enumerate(ref)
-                   if abs(e - r) <= tol)
-    used_e: set[int] = set()
-    used_r: set[int] = set()
-    out = []
-    for _, i, j in pairs:
-        if i not in used_e and j not in used_r:
-            used_e.add(i)
-            used_r.add(j)
-            out.append((i, j))
-    return out
+    """One-to-one matching within ``tol``, closest first: (est index, ref index)."""
+    return [(i, j) for j, i in match_times(ref, est, tol)]
 
 
 def f1(n_match: int, n_est: int, n_ref: int) -> float:

@@ -67,26 +67,24 @@ def _tapping(d: float) -> list[Segment]:
     ]
 
 
-def _walk_run(d: float) -> list[Segment]:
+def _walk_run_walk(d: float, walk: GaitStyle, run: GaitStyle) -> list[Segment]:
+    """Walk, run, walk: a third of the time between the still head and tail each."""
     inner = (d - HEAD_S - TAIL_S) / 3
     return [
         Still(HEAD_S),
-        Locomotion(FORWARD_WALK, duration_s=inner),
-        Locomotion(FORWARD_RUN_REARFOOT, duration_s=inner),
-        Locomotion(FORWARD_WALK, duration_s=inner),
+        Locomotion(walk, duration_s=inner),
+        Locomotion(run, duration_s=inner),
+        Locomotion(walk, duration_s=inner),
         Still(TAIL_S),
     ]
+
+
+def _walk_run(d: float) -> list[Segment]:
+    return _walk_run_walk(d, FORWARD_WALK, FORWARD_RUN_REARFOOT)
 
 
 def _backward_walk_run(d: float) -> list[Segment]:
-    inner = (d - HEAD_S - TAIL_S) / 3
-    return [
-        Still(HEAD_S),
-        Locomotion(BACKWARD_WALK, duration_s=inner),
-        Locomotion(BACKWARD_RUN, duration_s=inner),
-        Locomotion(BACKWARD_WALK, duration_s=inner),
-        Still(TAIL_S),
-    ]
+    return _walk_run_walk(d, BACKWARD_WALK, BACKWARD_RUN)
 
 
 def _turnaround(d: float) -> list[Segment]:
