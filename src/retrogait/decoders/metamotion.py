@@ -117,6 +117,14 @@ def _chip(params: Mapping[str, Any]) -> str:
     return chip
 
 
+def _settings(params: Mapping[str, Any]) -> tuple[str, float, float, bool]:
+    """(chip, acc scale m/s² per LSB, gyro scale deg/s per LSB, gyro streamed) from a
+    profile's params; decoder and encoder read them the same way."""
+    acc_scale = acc_lsb_g(float(params.get("acc_range_g", 16.0))) * STANDARD_GRAVITY
+    gyr_scale = gyr_lsb_dps(float(params.get("gyr_range_dps", 2000.0)))
+    return _chip(params), acc_scale, gyr_scale, bool(params.get("gyro", True))
+
+
 def parse_message(chip: str, payload: bytes) -> tuple[str, NDArray[np.int64]] | None:
     """(kind, raw int16 (n, 3)) for a data message, None for a read response (ignored)."""
     if len(payload) < 2:
@@ -143,10 +151,7 @@ class MetaMotionDecoder(Decoder):
 
     def __init__(self, params: Mapping[str, Any], rate_hz: float) -> None:
         super().__init__(params, rate_hz)
-        self.chip = _chip(params)
-        self.acc_scale = acc_lsb_g(float(params.get("acc_range_g", 16.0))) * STANDARD_GRAVITY
-        self.gyr_scale = gyr_lsb_dps(float(params.get("gyr_range_dps", 2000.0)))
-        self.gyro = bool(params.get("gyro", True))
+        self.chip, self.acc_scale, self.gyr_scale, self.gyro = _settings(params)
         self._pairer = AccGyrPairer(None, max_pending=max(8, int(self.rate_hz)))
 
     def reset(self) -> None:
@@ -173,10 +178,7 @@ class MetaMotionEncoder(Encoder):
 
     def __init__(self, params: Mapping[str, Any], rate_hz: float) -> None:
         super().__init__(params, rate_hz)
-        self.chip = _chip(params)
-        self.acc_scale = acc_lsb_g(float(params.get("acc_range_g", 16.0))) * STANDARD_GRAVITY
-        self.gyr_scale = gyr_lsb_dps(float(params.get("gyr_range_dps", 2000.0)))
-        self.gyro = bool(params.get("gyro", True))
+        self.chip, self.acc_scale, self.gyr_scale, self.gyro = _settings(params)
         self.packed = bool(params.get("packed", False))
         self.char = str(params.get("data_char", ""))
         regs = {spec: key for key, spec in DATA_REGISTERS[self.chip].items()}
