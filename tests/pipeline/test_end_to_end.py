@@ -209,3 +209,18 @@ def test_first_and_last_stride_of_every_bout(tmp_path: Path) -> None:
     assert s["strides_missed"] == long_ < s["strides_ref"] / 4
     assert s["strides_split"] == 0 and s["in_place_false"] == 0
 
+
+
+def test_a_short_segment_without_travel_is_no_step(tmp_path: Path) -> None:
+    """Randomised development seed 3 (backward run, 200 Hz): ~165 ms after each toe-off the
+    foot glides without rotating (quiet gyro, about 1 g) for 30-40 ms, which the stance test
+    accepts. The segment from the stance's start to that quiet stretch lasts 0.24-0.27 s and
+    travels 0.02 m; taken for an in-place step on its integrated lift (0.09-0.11 m) it put a
+    landing at the toe-off and split the stride (53 of 101 reference strides had an in-place
+    piece, direction over the reference strides 45 %). An in-place step from rest to rest
+    lasts a stride: shorter, without travel, it is no step."""
+    _, _, s = _simulated(tmp_path, "--randomize", "--seed", "3")
+    assert s["strides_ref"] > 90
+    assert s["in_place_false"] <= 0.15 * s["strides_ref"]
+    assert s["strides_split"] <= 0.2 * s["strides_ref"]
+    assert s["direction_ref_pct"] >= 80.0

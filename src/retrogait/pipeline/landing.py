@@ -109,8 +109,10 @@ class LandingStage:
         )
 
     def on_anchor(self, prev: int | None, anchor: int, decision: int,
-                  early: EarlyDecision | None, events: list[Event]) -> float | None:
-        """The segment ``prev``..``anchor`` (see the module docstring)."""
+                  early: EarlyDecision | None, events: list[Event],
+                  from_stance_start: bool = True) -> float | None:
+        """The segment ``prev``..``anchor`` (see the module docstring); ``from_stance_start``:
+        ``prev`` is the rest at its stance's start (not moved to the stance's end)."""
         p = self.params
         buf = self.buf
         if prev is None or prev < buf.start or anchor - prev < _MIN_SEGMENT_SAMPLES:
@@ -148,7 +150,14 @@ class LandingStage:
         end = motion.pos[-1]
         travel = float(np.hypot(end[0], end[1]))
         lift = float(motion.pos[:, 2].max())
-        if contacts is None or (travel < p.min_travel_m and lift < p.min_lift_m):
+        # An in-place step (lift without travel) from the rest at a stance's start reaches
+        # its next rest a whole stride later (landing to landing >= min_stride_s). A shorter
+        # segment without travel is a stance cut in two (the foot rolling inside it) or a
+        # quiet stretch in mid-swing (a foot gliding without rotating), whatever lift its
+        # integration shows; taken for a step, its rotation made a landing at the toe-off and
+        # an in-place stride (docs/pipeline.md, issue 12 part 4)
+        short = from_stance_start and t[-1] - t[0] < p.min_stride_s
+        if contacts is None or (travel < p.min_travel_m and (lift < p.min_lift_m or short)):
             self.no_step_from = prev if self.last_landing is not None else None
             return None  # no real step: tapping, fidgeting, shuffling
         ic = contacts.initial_contact_s

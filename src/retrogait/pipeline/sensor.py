@@ -86,6 +86,7 @@ class SensorPipeline:
         self._quiet_start = 0
         self._still = False
         self._anchor: int | None = None  # absolute index of the last zero-velocity anchor
+        self._reanchored = False  # the anchor was moved to the end of its stance
 
     def process(self, block: TimedBlock) -> list[Event]:
         """Events decided by the samples of ``block`` (any size, in time order)."""
@@ -203,6 +204,7 @@ class SensorPipeline:
         ref = new
         if r_lo is not None and r_lo < new:
             ref = st.stillest(r_lo, new + 1)
+        self._reanchored = self._reanchored or new != self._anchor
         self._anchor = new
         if ref != new:
             self.integrator.set_attitude_ref(new, ref)
@@ -225,7 +227,10 @@ class SensorPipeline:
         prev = self._anchor
         self._anchor = anchor
         early = self.early.take(prev)
-        peak = self.landing.on_anchor(prev, anchor, decision, early, events)
+        from_stance_start = not self._reanchored
+        self._reanchored = False
+        peak = self.landing.on_anchor(prev, anchor, decision, early, events,
+                                      from_stance_start=from_stance_start)
         if peak is not None:
             self.stance.learn_swing_peak(peak)
 
