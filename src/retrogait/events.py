@@ -53,10 +53,11 @@ class LandingEvent(_SensorEvent):
         default="rotation_reversal",
         description="what decided t_s (docs/pipeline.md, Stages 4): 'rotation_reversal' = the "
         "ground stopped the swing's toes-up rotation (heel strike); 'impact' = the first "
-        "specific-force jump above anything the free swing made (toe-first landing); "
-        "'contact_point' = no impact visible: the point the foot then rocks about came to rest "
-        "(strapdown kinematics); 'rotation_onset' = neither: the start of the heel drop; "
-        "'swing_end' = no landing rotation: the end of the swing rotation")
+        "specific-force jump above the free swing's that stops the foot (toe-first landing, "
+        "or no landing rotation); 'contact_point' = no impact visible: the point the foot then "
+        "rocks about came to rest (strapdown kinematics); 'rotation_onset' = neither: the start "
+        "of the heel drop; 'swing_end' = no landing rotation and no impact: the end of the "
+        "swing rotation")
 
 
 class StrideEvent(_SensorEvent):

@@ -236,6 +236,24 @@ def test_heel_strike_contact_ignores_the_impact() -> None:
     assert c.landing_rule == "rotation_reversal"
 
 
+@pytest.mark.parametrize("rate_hz", [100.0, 200.0, 416.0])
+def test_a_late_swing_jump_is_not_an_impact(rate_hz: float) -> None:
+    """In late swing the free foot's acceleration changes fast (the heel-drop rotation
+    starting 100 ms before the toe touches; here −10 m/s² within 5 ms at 0.24 s, on top of
+    15 m/s² of swing acceleration): a jump twice the swing's largest, 60 ms before the touch
+    (seen on a randomised simulator session, 200 Hz). A touchdown's transient stands out of
+    the acceleration it starts from; this jump does not, so the impact at 0.3 s is the
+    touchdown."""
+    t, x, acc = _heel_drop(rate_hz, impact_at_s=0.3, air_s=0.1, drop_s=0.22,
+                           drop_dps=200.0)
+    acc[t < 0.3, 2] += 15.0
+    acc[:, 2] -= 10.0 * np.clip((t - 0.24) / 0.005, 0.0, 1.0) * (t < 0.3)
+    acc[t >= 0.3, 2] += 20.0
+    c = find_contacts(t, x, acc=acc)
+    assert c is not None and c.landing_rule == "impact"
+    assert 0.3 - 1 / rate_hz <= c.initial_contact_s <= 0.3 + 1e-9
+
+
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 10**6), m=st.integers(3, 120), rank=st.sampled_from([3, 2, 1]))
 def test_pivot_least_squares_equals_numpy_minimum_norm(seed: int, m: int, rank: int) -> None:

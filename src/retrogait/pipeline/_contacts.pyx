@@ -34,6 +34,7 @@ cdef struct Consts:
     double impact_jerk_factor
     double impact_rise_s
     double impact_max_dt_s
+    double impact_peak_factor
     double rocker_fit_fraction
     double rocker_fit_max_s
     double rocker_max_residual
@@ -292,6 +293,13 @@ cdef inline double _acc_dev(const double[:, :] acc, Py_ssize_t i, double g) noex
                 - g)
 
 
+cdef inline double _acc_change(const double[:, :] acc, Py_ssize_t j,
+                              Py_ssize_t i) noexcept nogil:
+    """|a_j - a_i|: the specific-force change from sample i to sample j, m/s²."""
+    cdef double d0 = acc[j, 0] - acc[i, 0], d1 = acc[j, 1] - acc[i, 1], d2 = acc[j, 2] - acc[i, 2]
+    return sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+
+
 cdef double _impact_onset(const double[:] t, const double[:, :] acc, Py_ssize_t k,
                           const Consts* c) noexcept:
     """Onset (s) of the impact whose first jump above the swing's level is into sample k: the
@@ -318,35 +326,59 @@ cdef double _impact_onset(const double[:] t, const double[:, :] acc, Py_ssize_t 
     return t[j - 1] + (t[j] - t[j - 1]) * (half - f_prev) / (_acc_dev(acc, j, g) - f_prev)
 
 
+cdef double _impact_search(const double[:] t, const double[:, :] acc, Py_ssize_t a,
+                           Py_ssize_t ks, Py_ssize_t kend, double t_rest, const Consts* c,
+                           double* complete) noexcept:
+    """Onset (s) of the touchdown impact, or NaN, searched after sample ``ks`` (the swing's
+    fastest rotation: the foot is in the air there) up to sample ``kend``; samples a..ks are
+    the free swing. The impact is the first specific-force jump |a_k - a_(k-1)| / dt above
+    max(impact_min_jerk, impact_jerk_factor x the free swing's largest jump) that stops the
+    foot: within impact_rise_s from k, the specific force moves away from its value before
+    the jump by more than impact_peak_factor x the free foot's own acceleration there
+    (| |a| - g | at k - 1: a touchdown decelerates the foot within the impact's duration), and
+    the point the foot rocks about after the touchdown is at rest from the transient's end on
+    (``t_rest``: when it came to rest, s; NaN: not known): a jerk of the free foot (a
+    late-swing rotation starting) leaves it moving. Only when samples are at most
+    impact_max_dt_s apart (an impact rising over 5-40 ms falls between the samples of a
+    <= 60 Hz sensor); ``complete`` gets 0 when a candidate's transient runs past the last
+    sample (a later sample could still make it pass)."""
+    cdef Py_ssize_t n = t.shape[0], k, j
+    cdef double jsw = 0, thr, pk
+    if acc.shape[0] != n or n < 2 or (t[n - 1] - t[0]) / (n - 1) > c.impact_max_dt_s:
+        return NAN
+    for k in range(max(a, 1), ks + 1):
+        jsw = max(jsw, _jerk(t, acc, k))
+    thr = max(c.impact_min_jerk, c.impact_jerk_factor * jsw)
+    for k in range(max(ks + 1, 1), min(kend + 1, n)):
+        if _jerk(t, acc, k) > thr and not t[k] + c.impact_rise_s < t_rest:
+            pk = 0
+            j = k
+            while j < n and t[j] - t[k] <= c.impact_rise_s:
+                pk = max(pk, _acc_change(acc, j, k - 1))
+                j += 1
+            if j >= n:  # the transient may still grow
+                complete[0] = 0.0
+            if pk > c.impact_peak_factor * _acc_dev(acc, k - 1, c.gravity_m_s2):
+                return _impact_onset(t, acc, k, c)
+    return NAN
+
+
 cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const double[:, :] acc,
                                  const double[:, :] gyr, const double[:, :] vel_foot,
                                  double swing0, double swing1, double lobe0, double lobe1,
                                  const Consts* c, double* rule, double* complete) noexcept:
-    """contacts.touchdown: the touchdown of a toe-first landing whose heel-drop lobe of x
-    spans lobe0..lobe1 after the swing lobe swing0..swing1 (see contacts.find_contacts);
-    ``rule`` gets the deciding rule, ``complete`` 0 when a later sample could still change
-    the result (the rocker has not yet slowed after its fastest rotation)."""
-    cdef Py_ssize_t n = t.shape[0], a, b, k, k_peak, i0, f1
-    cdef double jsw = 0, thr, rms, speed, prev, lim
+    """contacts.touchdown: the touchdown of a toe-first landing whose heel-drop lobe of x spans
+    lobe0..lobe1 after the swing lobe swing0..swing1 (see contacts.find_contacts); ``rule``
+    gets the deciding rule, ``complete`` 0 when a later sample could still change the result
+    (the rocker has not yet slowed after its fastest rotation, or an impact candidate's
+    transient runs past the data)."""
+    cdef Py_ssize_t n = t.shape[0], k, k_peak, i0, i1, ks, f1, kend
+    cdef double thr, rms, speed, prev, lim, ic, t_cp
     cdef double r[3]
     complete[0] = 1.0
     if not _lobe_peak(t, x, lobe0, lobe1, &i0, &k_peak):
         rule[0] = RULE_ROTATION_ONSET
         return lobe0
-    # 1. impact: the first specific-force jump above anything the free swing made, from the
-    # interval holding the rotation start up to the jump into the fastest heel drop
-    if acc.shape[0] == n and n > 1 and (t[n - 1] - t[0]) / (n - 1) <= c.impact_max_dt_s:
-        a = _searchsorted(t, swing0, False)
-        b = _searchsorted(t, swing1, True)
-        for k in range(max(a, 1), min(b, n)):
-            jsw = max(jsw, _jerk(t, acc, k))
-        thr = max(c.impact_min_jerk, c.impact_jerk_factor * jsw)
-        for k in range(max(i0, 1), min(k_peak + 2, n)):
-            if _jerk(t, acc, k) > thr:
-                rule[0] = RULE_IMPACT
-                return _impact_onset(t, acc, k, c)
-    # 2. no impact: the contact point (the rocker's pivot, fitted while the foot rolls on it
-    # after its fastest heel drop) comes to rest
     lim = c.rocker_fit_fraction * fabs(x[k_peak])
     f1 = k_peak
     while f1 < n and fabs(x[f1]) >= lim and x[f1] * x[k_peak] > 0 and (
@@ -356,20 +388,39 @@ cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const dou
         complete[0] = 0.0
     if k_peak + 2 >= n:  # the rate may still be rising
         complete[0] = 0.0
+    # the contact point: the rocker's pivot (fitted while the foot rolls on it after its
+    # fastest heel drop: the toe is down by then) came to rest where its speed, going
+    # back in time, last exceeds max(pivot_min_speed_m_s, pivot_noise_factor x fit rms)
+    t_cp = NAN
     if gyr.shape[0] == n and vel_foot.shape[0] == n and _pivot_fit(
             gyr, vel_foot, k_peak, f1, c.rocker_max_residual, r, &rms):
         thr = max(c.pivot_min_speed_m_s, c.pivot_noise_factor * rms)
-        rule[0] = RULE_CONTACT_POINT
+        t_cp = lobe0
         prev = sqrt(_point_speed2(gyr, vel_foot, k_peak, r))
         for k in range(k_peak - 1, i0 - 2, -1):
             if k < 0:
                 break
             speed = sqrt(_point_speed2(gyr, vel_foot, k, r))
             if speed > thr:  # moving at k, at rest at k + 1: arrival between them
-                return max(lobe0, t[k] + (t[k + 1] - t[k]) * (speed - thr) / (speed - prev))
+                t_cp = max(lobe0, t[k] + (t[k + 1] - t[k]) * (speed - thr) / (speed - prev))
+                break
             prev = speed
-        return lobe0
-    # 3. neither: the rotation onset
+    # 1. impact, searched from the swing's fastest rotation (the foot is in the air there) up
+    # to the fastest heel drop (the toe is down by then; a later impact is the heel arriving)
+    kend = k_peak + 1
+    if kend >= n:
+        complete[0] = 0.0
+        kend = n - 1
+    if _lobe_peak(t, x, swing0, swing1, &i1, &ks):
+        ic = _impact_search(t, acc, i1, ks, kend, t_cp, c, complete)
+        if not isnan(ic):
+            rule[0] = RULE_IMPACT
+            return ic
+    # 2. no impact: the contact point
+    if not isnan(t_cp):
+        rule[0] = RULE_CONTACT_POINT
+        return t_cp
+    # 3. neither: the heel-drop onset
     rule[0] = RULE_ROTATION_ONSET
     return lobe0
 
@@ -413,6 +464,12 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, const Consts* c,
     strike_at = ic
     if last_after < 0:
         rule = RULE_SWING_END
+        # nothing follows the swing lobe: an impact up to the stance still marks the touchdown
+        if _lobe_peak(t, x, lb[0, swing], lb[1, swing], &i0, &k_peak):
+            dep = _impact_search(t, acc, i0, k_peak, n - 1, NAN, c, &complete)
+            if not isnan(dep):
+                ic = dep
+                rule = RULE_IMPACT
     elif lb[4, last_after] < 0:  # heel drop: toe first
         ic = _toe_first_touchdown(t, x, acc, gyr, vel_foot, lb[0, swing], lb[1, swing],
                                   lb[0, last_after], lb[1, last_after], c, &rule, &complete)

@@ -24,20 +24,31 @@ foot rolling over its leading end before it leaves.
 * **initial contact** (``Contacts.landing_rule``):
   - ``rotation_reversal``: the zero crossing that starts the last significant lobe after the
     swing when that lobe is toes-down (the ground stops the swing's rotation at the heel);
-  - a toe-first landing (heel-drop lobe, toes-up; its rotation may start in the air): searched
-    over the heel drop up to its fastest rotation. ``impact`` = the first specific-force jump
-    |a_k − a_(k−1)|/dt above max(``impact_min_jerk``, ``impact_jerk_factor`` × the largest
-    jump of the free swing), timed by the rise through ``impact_level`` of that impact's
-    | |acc| − g | peak (interpolated), only with samples at most ``impact_max_dt_s`` apart;
+  - a toe-first landing (heel-drop lobe, toes-up; its rotation may start in the air, ~18 ms
+    before the touch on the time-reversed gaitmap walk, ~100 ms on another simulator):
+    searched from the swing's fastest rotation (the foot is in the air there) up to the
+    fastest heel drop (the toe is down by then; a later impact is the heel arriving).
+    ``impact`` = the first specific-force jump |a_k − a_(k−1)|/dt above
+    max(``impact_min_jerk``, ``impact_jerk_factor`` × the largest jump of the free swing)
+    that *stops the foot*: within ``impact_rise_s`` the specific force moves away from its
+    value before the jump by more than ``impact_peak_factor`` × the free foot's own
+    acceleration there (| |a| − g | before the jump: a touchdown's deceleration stands out of
+    it; a jerk of the free foot — a late-swing rotation starting — reshapes it and stays of
+    its size), and, when the contact point below is known, that point is at rest from the
+    transient's end on (a jerk 50 ms before the touch leaves it moving); timed by the rise
+    through ``impact_level`` of that impact's | |acc| − g | peak (interpolated), only with
+    samples at most ``impact_max_dt_s`` apart;
     else ``contact_point``: the pivot the foot rocks about after the touch comes to rest (its
     speed, going back in time, last exceeds max(``pivot_min_speed_m_s``,
     ``pivot_noise_factor`` × fit rms)); else ``rotation_onset``: the heel-drop start;
-  - ``swing_end``: nothing follows the swing lobe: its end.
+  - ``swing_end``: nothing follows the swing lobe: its end, unless an impact (the same test,
+    searched from the swing's fastest rotation up to the stance) marks the touchdown
+    (``impact``).
 
   The strike angle is read at the start of the landing rotation (``Contacts.strike_at_s``).
   A toe-first touchdown is ``complete`` once the rocker has slowed after its fastest heel drop
-  (or ``rocker_fit_max_s`` has passed): until then later samples could still move it, so the
-  early landing waits for it.
+  (or ``rocker_fit_max_s`` has passed) and every impact candidate's transient lies inside the
+  data: until then later samples could still move it, so the early landing waits for it.
 """
 
 from __future__ import annotations
@@ -97,7 +108,8 @@ class Contacts:
     foot's landing posture, before its touchdown); landing_rule:
     which rule decided the initial contact (module docstring); complete: False when later
     samples could still move a toe-first touchdown (its rocker has not yet slowed after the
-    fastest heel drop), so an early decision must wait."""
+    fastest heel drop, or an impact candidate's transient runs past the data), so an early
+    decision must wait."""
 
     toe_off_s: float
     initial_contact_s: float

@@ -93,6 +93,12 @@ class ContactParams(BaseModel):
     impact_max_dt_s: float = Field(1.0 / 75.0, description=(
         "impacts are used only with samples at most this far apart, s; chosen on the project "
         "simulator's 52/60 Hz profiles against its 100 Hz ones"))
+    impact_peak_factor: float = Field(2.0, description=(
+        "an impact stops the foot: within impact_rise_s its specific force moves away from "
+        "the value before the jump by more than this × the free foot's | |acc| − g | there "
+        "(dimensionless); chosen on the randomised simulator's development seed 3 (a "
+        "late-swing jerk 50–60 ms before the touch) and the development sources, "
+        "docs/pipeline.md"))
     rocker_fit_fraction: float = Field(0.25, description=(
         "the landing rocker's pivot is fitted from the peak heel-drop rate until the rate "
         "falls below this fraction of it; project simulator's backward walk"))
