@@ -327,13 +327,12 @@ cdef double _impact_onset(const double[:] t, const double[:, :] acc, Py_ssize_t 
 
 
 cdef double _impact_search(const double[:] t, const double[:, :] acc, Py_ssize_t a,
-                           Py_ssize_t ks, Py_ssize_t kend, double t_rest, const Consts* c,
-                           double* complete) noexcept:
-    """Onset (s) of the touchdown impact, or NaN, searched after sample ``ks`` (the swing's
-    fastest rotation: the foot is in the air there) up to sample ``kend``; samples a..ks are
-    the free swing. The impact is the first specific-force jump |a_k - a_(k-1)| / dt above
-    max(impact_min_jerk, impact_jerk_factor x the free swing's largest jump) that stops the
-    foot: within impact_rise_s from k, the specific force moves away from its value before
+                           Py_ssize_t b, Py_ssize_t ks, Py_ssize_t kend, double t_rest,
+                           const Consts* c, double* complete) noexcept:
+    """Onset (s) of the touchdown impact, or NaN, searched after sample ``ks`` up to sample
+    ``kend``; samples a..b are the free swing (the swing lobe). The impact is the first
+    specific-force jump |a_k - a_(k-1)| / dt above max(impact_min_jerk, impact_jerk_factor x
+    the free swing's largest jump) that stops the foot: within impact_rise_s from k, the specific force moves away from its value before
     the jump by more than impact_peak_factor x the free foot's own acceleration there
     (| |a| - g | at k - 1: a touchdown decelerates the foot within the impact's duration), and
     the point the foot rocks about after the touchdown is at rest from the transient's end on
@@ -346,7 +345,7 @@ cdef double _impact_search(const double[:] t, const double[:, :] acc, Py_ssize_t
     cdef double jsw = 0, thr, pk
     if acc.shape[0] != n or n < 2 or (t[n - 1] - t[0]) / (n - 1) > c.impact_max_dt_s:
         return NAN
-    for k in range(max(a, 1), ks + 1):
+    for k in range(max(a, 1), min(b + 1, n)):
         jsw = max(jsw, _jerk(t, acc, k))
     thr = max(c.impact_min_jerk, c.impact_jerk_factor * jsw)
     for k in range(max(ks + 1, 1), min(kend + 1, n)):
@@ -405,14 +404,16 @@ cdef double _toe_first_touchdown(const double[:] t, const double[:] x, const dou
                 t_cp = max(lobe0, t[k] + (t[k + 1] - t[k]) * (speed - thr) / (speed - prev))
                 break
             prev = speed
-    # 1. impact, searched from the swing's fastest rotation (the foot is in the air there) up
-    # to the fastest heel drop (the toe is down by then; a later impact is the heel arriving)
+    # 1. impact, searched from the interval holding the heel-drop start (or the swing's fastest
+    # rotation, if later) up to the fastest heel drop (the toe is down by then; a later
+    # impact is the heel arriving); the free swing's jumps are those of the swing lobe
     kend = k_peak + 1
     if kend >= n:
         complete[0] = 0.0
         kend = n - 1
     if _lobe_peak(t, x, swing0, swing1, &i1, &ks):
-        ic = _impact_search(t, acc, i1, ks, kend, t_cp, c, complete)
+        ic = _impact_search(t, acc, i1, _searchsorted(t, swing1, True) - 1, max(i0 - 1, ks),
+                            kend, t_cp, c, complete)
         if not isnan(ic):
             rule[0] = RULE_IMPACT
             return ic
@@ -466,7 +467,7 @@ cdef bint _find_contacts(const double[:] t, const double[:] x, const Consts* c,
         rule = RULE_SWING_END
         # nothing follows the swing lobe: an impact up to the stance still marks the touchdown
         if _lobe_peak(t, x, lb[0, swing], lb[1, swing], &i0, &k_peak):
-            dep = _impact_search(t, acc, i0, k_peak, n - 1, NAN, c, &complete)
+            dep = _impact_search(t, acc, i0, k_peak, k_peak, n - 1, NAN, c, &complete)
             if not isnan(dep):
                 ic = dep
                 rule = RULE_IMPACT

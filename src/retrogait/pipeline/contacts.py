@@ -26,10 +26,11 @@ foot rolling over its leading end before it leaves.
     swing when that lobe is toes-down (the ground stops the swing's rotation at the heel);
   - a toe-first landing (heel-drop lobe, toes-up; its rotation may start in the air, ~18 ms
     before the touch on the time-reversed gaitmap walk, ~100 ms on another simulator):
-    searched from the swing's fastest rotation (the foot is in the air there) up to the
-    fastest heel drop (the toe is down by then; a later impact is the heel arriving).
+    searched from the interval holding the heel-drop start (or the swing's fastest rotation,
+    if later: the foot is in the air there) up to the fastest heel drop (the toe is down by
+    then; a later impact is the heel arriving).
     ``impact`` = the first specific-force jump |a_k − a_(k−1)|/dt above
-    max(``impact_min_jerk``, ``impact_jerk_factor`` × the largest jump of the free swing)
+    max(``impact_min_jerk``, ``impact_jerk_factor`` × the largest jump of the swing lobe)
     that *stops the foot*: within ``impact_rise_s`` the specific force moves away from its
     value before the jump by more than ``impact_peak_factor`` × the free foot's own
     acceleration there (| |a| − g | before the jump: a touchdown's deceleration stands out of
