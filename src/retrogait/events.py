@@ -145,9 +145,11 @@ class FallEvent(_SensorEvent):
 
     kind: Literal["fall"] = "fall"
     peak_acc_m_s2: float = Field(description="largest |acceleration| of the impact, m/s²")
-    evidence: Literal["trunk", "feet"] = Field(
+    evidence: Literal["trunk", "feet", "seated"] = Field(
         default="trunk", description="trunk: a trunk sensor far from upright after the impact; "
-        "feet: every foot sensor out of its standing posture and still right after gait")
+        "feet: every foot sensor out of its standing posture and still right after gait; "
+        "seated: the trunk's impact, then sitting (trunk near upright) with every foot sensor "
+        "out of its standing posture, still")
     tilt_deg: float | None = Field(
         default=None, description="angle of the deciding sensor's up axis from its upright "
         "(standing) direction while still after the impact, deg")

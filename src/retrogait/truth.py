@@ -72,7 +72,7 @@ class ActivitySegment(_Model):
 class TruthManoeuvre(_Model):
     """Something the body did besides gait: a fall or a movement that is not one."""
 
-    kind: Literal["fall_backward", "fall_forward", "sit", "jump", "kneel"]
+    kind: Literal["fall_backward", "fall_forward", "fall_sit", "sit", "jump", "kneel"]
     start_s: float = Field(description="start of the movement, s")
     impact_s: float | None = Field(
         default=None, description="falls and sitting: ground (seat) contact, s")

@@ -1,5 +1,6 @@
-"""Fall detection on the body simulator: falls found within 2 s by every sensor set, the alert
-ends when the runner gets up, and the movements that are not falls raise nothing."""
+"""Fall detection on the body simulator: falls found within 2 s by every sensor set (a fall
+that ends sitting: by the sets with feet), the alert ends when the runner gets up, and the
+movements that are not falls raise nothing."""
 
 from __future__ import annotations
 
@@ -46,6 +47,29 @@ def test_falls_are_found_within_2_s_and_end_when_the_runner_gets_up(
     assert f.tilt_deg is not None and f.tilt_deg > 35
     rec = [e for e in events if isinstance(e, RecoveredEvent)]
     # up after lying hold_s: recovered once, after the get-up began
+    assert len(rec) == 1 and rec[0].fall_t_s == f.t_s
+    assert rec[0].t_s > fall.impact_t + fall.hold_s
+
+
+@pytest.mark.parametrize("sites,gyro", [(("left", "right"), True),
+                                        (("left", "right", "chest"), True),
+                                        (("left", "right", "chest"), False),
+                                        (("left", "right", "lower_back"), True)])
+def test_a_fall_onto_the_buttocks_is_found_with_the_feet_and_ends_when_the_runner_gets_up(
+        sites: tuple[str, ...], gyro: bool) -> None:
+    events, sim = _events(sites, "fall_backward_sit", seed=3, gyro=gyro)
+    falls = [e for e in events if isinstance(e, FallEvent)]
+    fall = sim.falls[0]
+    assert len(falls) == 1
+    f = falls[0]
+    assert fall.t0 <= f.emitted_at_s <= fall.impact_t + 2.0
+    trunk = [s for s in sites if s in ("chest", "lower_back")]
+    assert f.evidence == ("seated" if trunk else "feet")
+    if trunk:  # sitting: the trunk near upright, the impact on it, both feet support
+        assert f.tilt_deg is not None and f.tilt_deg < 55
+        assert f.sensor == trunk[0] and sorted(f.sensors[1:]) == ["left", "right"]
+        assert abs(f.t_s - fall.impact_t) < 0.1
+    rec = [e for e in events if isinstance(e, RecoveredEvent)]
     assert len(rec) == 1 and rec[0].fall_t_s == f.t_s
     assert rec[0].t_s > fall.impact_t + fall.hold_s
 
@@ -97,6 +121,23 @@ def test_feet_only_needs_every_foot_and_an_impact() -> None:
     fusion2 = FallFusion([_info("L", "left_foot"), _info("R", "right_foot")])
     fusion2.process([_cand("L", 10.0, 12.0)])
     assert fusion2.process([_cand("R", 10.2, 12.0)]) == []  # no impact on either foot
+
+
+def test_a_seated_trunk_needs_every_foot_out_of_its_standing_posture() -> None:
+    def seated(t: float) -> FallEvent:
+        return FallEvent(t_s=t, emitted_at_s=t + 1.0, sensor="C", peak_acc_m_s2=50.0,
+                         evidence="seated", tilt_deg=30.0, sensors=["C"])
+
+    sensors = [_info("L", "left_foot"), _info("R", "right_foot"), _info("C", "chest")]
+    fusion = FallFusion(sensors)
+    assert fusion.process([seated(10.0), _cand("L", 10.2, 40.0)]) == []  # one foot flat
+    assert fusion.process([_cand("R", 13.0, 40.0)]) == []  # too late for the pair
+    fusion = FallFusion(sensors)
+    assert fusion.process([_cand("L", 10.2, 20.0), _cand("R", 10.3, 20.0)]) == []
+    out = fusion.process([seated(10.0)])
+    assert len(out) == 1 and out[0].sensor == "C" and out[0].evidence == "seated"  # type: ignore[union-attr]
+    assert out[0].sensors == ["C", "L", "R"] and out[0].t_s == 10.0  # type: ignore[union-attr]
+    assert FallFusion([_info("C", "chest")]).process([seated(10.0)]) == []  # no feet worn
 
 
 def test_with_a_trunk_sensor_the_trunk_decides() -> None:

@@ -17,11 +17,19 @@ from the sensor's first sample, so the decisions do not depend on block sizes):
   ``motion_window_s`` before. Foot: motion of ``foot_motion_dps`` within ``motion_window_s``
   before (the impact is required of one foot, below). The candidate is a :class:`FallEvent` of
   that sensor.
+* **seated** (trunk): the same impact, stillness and upright posture before, but the trunk
+  still within ``trunk_tilt_deg`` of upright (sitting): a :class:`FallEvent` with evidence
+  ``seated``. The trunk alone cannot tell sitting on the ground from sitting on a seat; it
+  counts only with every worn foot out of its standing posture (below), and it opens no
+  recovery watch of its own (the trunk is already upright).
 * **recovered**: after a candidate, ``recover_s`` seconds back in the upright posture (tilt
   below half the limit) give a :class:`RecoveredEvent` of that sensor.
 
-Across sensors (:class:`FallFusion`): with a trunk sensor worn, its candidate is the fall (feet
-alone cannot tell lying from sitting with the legs out); with feet only, every worn foot must
+Across sensors (:class:`FallFusion`): with a trunk sensor worn, its lying candidate is the fall
+(feet alone cannot tell lying from sitting with the legs out); its seated candidate is the fall
+when every worn foot gives a candidate within ``pair_s`` (sitting on the ground with the legs
+out, after a fall onto the buttocks; on a seat, kneeling or standing the feet stay flat or one
+of them does; no feet worn: no decision); with feet only, every worn foot must
 give a candidate, decided within ``pair_s`` of each other, one of them after an impact of at
 least ``foot_impact_g`` within ``motion_window_s`` (a landing of the gait that ended or the
 legs hitting the ground); ``t_s`` is then when the feet came to rest (trunk: the impact).
@@ -147,6 +155,7 @@ class FallDetector:
             None if up is None else (float(up[0]), float(up[1]), float(up[2])))
         self._learn: list[tuple[float, float, float]] = []
         self._still_run = 0  # consecutive still-and-tilted frames
+        self._seated_run = 0  # trunk: consecutive still frames within the tilt limit
         self._upright_run = 0
         self.fallen_at: float | None = None  # impact time of the open candidate
         self.tilt_limit = self.p.trunk_tilt_deg if self.trunk else self.p.foot_tilt_deg
@@ -248,8 +257,19 @@ class FallDetector:
             return out
         self._still_run = self._still_run + 1 if still and tilt > self.tilt_limit else 0
         need = self._need
+        if self.trunk:
+            self._seated_run = self._seated_run + 1 if still and tilt <= self.tilt_limit else 0
+            if self._seated_run == need:
+                return self._candidate(f, tilt, seated=True)
         if self._still_run != need:
             return out
+        return self._candidate(f, tilt, seated=False)
+
+    def _candidate(self, f: _Frame, tilt: float, seated: bool) -> list[Event]:
+        """The checks on the frames before ``need`` still frames ending with ``f``."""
+        p = self.p
+        need = self._need
+        out: list[Event] = []
         frames = list(self.frames)
         start = frames[-need].t - p.frame_s  # stillness began here
         before = [fr for fr in frames[:-need] if fr.t > start - p.impact_before_s]
@@ -267,11 +287,13 @@ class FallDetector:
             # t_s: trunk the impact; feet the moment they came to rest (the body's impact
             # barely reaches them)
             t_fall = impact.t_peak if self.trunk else round(start, 6)
-            self.fallen_at = t_fall
-            self._upright_run = 0
+            if not seated:  # seated: the trunk is upright already, the feet tell recovery
+                self.fallen_at = t_fall
+                self._upright_run = 0
             out.append(FallEvent(
                 t_s=t_fall, emitted_at_s=f.t, sensor=self.info.id, foot=_foot(self.info),
-                peak_acc_m_s2=round(impact.peak, 2), evidence="trunk" if self.trunk else "feet",
+                peak_acc_m_s2=round(impact.peak, 2),
+                evidence="seated" if seated else "trunk" if self.trunk else "feet",
                 tilt_deg=round(tilt, 1), sensors=[self.info.id]))
         return out
 
@@ -317,9 +339,9 @@ class FallFusion:
         if self.active is not None:
             return []
         if self.trunk:
-            if e.sensor not in self.trunk:
+            if e.sensor not in self.trunk or e.evidence == "seated":
                 self._pending[e.sensor] = e
-                return []
+                return self._seated()
             support = [c.sensor for c in self._recent(e)]
             self.active = e.model_copy(update={"sensors": [e.sensor, *support]})
             return [self.active]
@@ -333,6 +355,20 @@ class FallFusion:
                 "sensors": sorted(c.sensor for c in group)})
             self._pending.clear()
             return [self.active]
+        return []
+
+    def _seated(self) -> list[Event]:
+        """A seated trunk candidate with a candidate of every worn foot within ``pair_s``."""
+        for trunk in [c for c in self._pending.values() if c.evidence == "seated"]:
+            feet = [c for s, c in self._pending.items() if s in self.feet
+                    and abs(c.emitted_at_s - trunk.emitted_at_s) <= self.p.pair_s]
+            if self.feet and {c.sensor for c in feet} >= self.feet:
+                last = max([trunk, *feet], key=lambda c: c.emitted_at_s)
+                self.active = trunk.model_copy(update={
+                    "emitted_at_s": last.emitted_at_s,
+                    "sensors": [trunk.sensor, *sorted(c.sensor for c in feet)]})
+                self._pending.clear()
+                return [self.active]
         return []
 
     def _recent(self, e: FallEvent) -> list[FallEvent]:

@@ -12,6 +12,8 @@ decaying vertical shock. A manoeuvre replaces the motion of every body part from
   an inverted pendulum (angle ∝ time², the free fall), hits the ground (the rotation and the
   pelvis stop within ``impact_s``: a 4–8 g shock at the trunk), lies still (breathing), then gets
   up; each foot turns to a lying posture (heel down toes up on the back, toes down on the front);
+  a backward fall onto the buttocks drops the pelvis to the ground the same way and ends
+  sitting, leaning back, legs out (heels down, toes up);
 * sitting down fast on a seat, jumping on the spot, kneeling to tie a shoe: not falls.
 
 Motion is continuous in position and velocity everywhere (the manoeuvre starts from the state
@@ -97,6 +99,8 @@ BODY_SCENARIOS: dict[str, BodyScenario] = {s.name: s for s in [
               BACKWARD_WALK, "fall_backward", 0.9),
     _fall_scn("trip_forward", "forward running, trips and falls forward, lies 6 s, gets up",
               FORWARD_RUN_REARFOOT, "fall_forward", 0.7),
+    _fall_scn("fall_backward_sit", "backward running, falls backward onto the buttocks, sits "
+              "6 s leaning back with the legs out, gets up", BACKWARD_RUN, "fall_sit", 0.6),
     BodyScenario("sit_down_fast", "forward walk, stop, drop onto a seat, sit 6 s, stand up",
                  (Still(3.0), Locomotion(FORWARD_WALK, duration_s=8.0), Still(14.0)),
                  ("sit", 2, 0.8)),
@@ -110,7 +114,8 @@ BODY_SCENARIOS: dict[str, BodyScenario] = {s.name: s for s in [
                  ("kneel", 2, 1.0)),
 ]}
 
-_FALL_S = {"fall_backward_run": 0.8, "fall_backward_walk": 0.9, "trip_forward": 0.7}
+_FALL_S = {"fall_backward_run": 0.8, "fall_backward_walk": 0.9, "trip_forward": 0.7,
+           "fall_backward_sit": 0.6}
 
 
 def manoeuvres_for(scn: BodyScenario, plan: GaitPlan, rng: np.random.Generator

@@ -26,14 +26,14 @@ def rot_zyx(yaw: FloatArray, lean: FloatArray, roll: FloatArray) -> FloatArray:
 
 # --------------------------------------------------------------------------------- manoeuvres
 
-FallKind = Literal["fall_backward", "fall_forward"]
+FallKind = Literal["fall_backward", "fall_forward", "fall_sit"]
 
 
 @dataclass(frozen=True)
 class Manoeuvre:
     """Something the body does from ``t0`` (s): a fall or another movement (truth label)."""
 
-    kind: Literal["fall_backward", "fall_forward", "sit", "jump", "kneel"]
+    kind: Literal["fall_backward", "fall_forward", "fall_sit", "sit", "jump", "kneel"]
     t0: float
     fall_s: float = 0.8  # falls: start to ground contact; sit: descent
     impact_s: float = 0.05
@@ -170,7 +170,7 @@ class ManoeuvredFoot:
             if self.foot != self.kneel_foot:
                 return np.repeat(R0[None], len(t), axis=0), np.repeat(p0[None], len(t), axis=0)
             end_pitch, span, s_fn = -55.0, m.fall_s, smooth01
-        elif m.kind == "fall_backward":
+        elif m.kind in ("fall_backward", "fall_sit"):  # heels down, toes up
             end_pitch, span, s_fn = 70.0, m.fall_s, None
         else:
             end_pitch, span, s_fn = -75.0, m.fall_s, None

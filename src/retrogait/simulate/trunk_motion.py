@@ -30,6 +30,7 @@ from retrogait.simulate.manoeuvres import (
 
 TrunkSite = Literal["chest", "lower_back"]
 PELVIS_HEIGHT_M = 0.95
+SIT_GROUND_DROP_M = 0.8  # pelvis drop from standing to sitting on the ground, m
 SITE_POSITION = {"lower_back": (-0.12, 0.0, 0.05), "chest": (0.12, 0.0, 0.40)}
 """Sensor position in the body frame relative to the pelvis centre, m."""
 SITE_MOUNTING = {
@@ -227,8 +228,11 @@ class BodyMotion:
         dt = t - m.t0
         yaw0, lean0, roll0 = (float(x) for x in Rotation.from_matrix(R0).as_euler("ZYX"))
         fwd = np.array([math.cos(yaw0), math.sin(yaw0), 0.0])
-        if m.kind in ("fall_backward", "fall_forward", "kneel", "sit"):
-            if m.kind.startswith("fall"):
+        if m.kind in ("fall_backward", "fall_forward", "fall_sit", "kneel", "sit"):
+            if m.kind == "fall_sit":  # onto the buttocks: sitting on the ground, leaning back
+                end_lean = math.radians(-30.0)
+                s = drop_profile(dt, m.fall_s, m.impact_s)
+            elif m.kind.startswith("fall"):
                 end_lean = math.radians(-88.0 if m.kind == "fall_backward" else 88.0)
                 s = drop_profile(dt, m.fall_s, m.impact_s)
             elif m.kind == "kneel":
@@ -246,8 +250,8 @@ class BodyMotion:
             breathe = math.radians(0.5) * np.sin(2 * math.pi * 0.25 * dt) * s * (1 - back)
             R = rot_zyx(np.full(len(t), yaw0), lean + breathe, roll0 * (1 - smooth01(dt, 0.3)))
             drift = v0[None, :] * decay_drift(dt, m.fall_s)[:, None]
-            if m.kind == "sit":
-                height = PELVIS_HEIGHT_M - 0.45 * s
+            if m.kind in ("sit", "fall_sit"):
+                height = PELVIS_HEIGHT_M - (0.45 if m.kind == "sit" else SIT_GROUND_DROP_M) * s
                 z = p0[2] + (height - PELVIS_HEIGHT_M) * (1 - back) + drift[:, 2]
                 p = np.stack([p0[0] + drift[:, 0], p0[1] + drift[:, 1], z], axis=1)
                 return R, p
