@@ -310,11 +310,22 @@ async def test_sigterm_stops_a_replay_cleanly(broker: Broker, small_recording: P
     from retrogait.sinks.mqtt import DaemonStatus
 
     events = tmp_path / "ev.jsonl"
-    proc = await asyncio.create_subprocess_exec(
-        *CLI, "replay", str(small_recording), "--quiet", "--mqtt", broker.url,
-        "--athlete", "sigterm", "--events", str(events),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    await asyncio.sleep(4.0)  # started, connected, replaying at real time (20 s recording)
+    async with aiomqtt.Client("127.0.0.1", broker.port) as watch:
+        await watch.subscribe("retrogait/sigterm/status", qos=1)
+        proc = await asyncio.create_subprocess_exec(
+            *CLI, "replay", str(small_recording), "--quiet", "--mqtt", broker.url,
+            "--athlete", "sigterm", "--events", str(events),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        async def online() -> None:
+            async for m in watch.messages:
+                if DaemonStatus.model_validate_json(
+                        bytes(m.payload)).state == "online":  # type: ignore[arg-type]
+                    return
+
+        # started and connected (its signal handlers are installed before it connects),
+        # replaying at real time (20 s recording): however loaded the machine is
+        await asyncio.wait_for(online(), 60)
     proc.send_signal(signal.SIGTERM)
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err.decode()
